@@ -1,0 +1,342 @@
+// The one error taxonomy every engine maps its driver errors into.
+
+/** The engine an error or event came from; `core` for engine-independent code such as cursors. */
+export type EngineName = 'dynamodb' | 'mongodb' | 'postgres' | 'pglite' | 'core';
+
+/** The kinds of failure dbkit tells apart, each with its own class and HTTP status. */
+export type ErrorKind =
+  | 'conflict'
+  | 'not_found'
+  | 'version_conflict'
+  | 'condition_failed'
+  | 'throttled'
+  | 'transient'
+  | 'connection'
+  | 'timeout'
+  | 'validation'
+  | 'transaction_canceled'
+  | 'unsupported'
+  | 'limit_exceeded';
+
+/** Where an error happened: which engine, which operation, which table / collection / model. */
+export interface ErrorContext {
+  engine?: EngineName;
+  operation?: string;
+  target?: string;
+  cause?: unknown;
+}
+
+/** Options shared by every dbkit error constructor. */
+export interface DbkitErrorOptions extends ErrorContext {
+  /** A dotted, stable code such as `cursor.invalidSignature`; defaults to the kind. */
+  code?: string;
+  /** Overrides the kind's default retryability. */
+  retryable?: boolean;
+}
+
+const retryableByDefault: Readonly<Record<ErrorKind, boolean>> = {
+  conflict: false,
+  not_found: false,
+  version_conflict: false,
+  condition_failed: false,
+  throttled: true,
+  transient: true,
+  connection: true,
+  timeout: false,
+  validation: false,
+  transaction_canceled: false,
+  unsupported: false,
+  limit_exceeded: false,
+};
+
+/**
+ * Base class of every error dbkit throws. The driver's error, when there is one, is the `cause`;
+ * its message is never rewritten.
+ *
+ * @example
+ * ```ts
+ * try { await users.create(input) }
+ * catch (err) { if (isDbkitError(err, 'conflict')) reply.code(409).send(err.toProblem()) }
+ * ```
+ */
+export class DbkitError extends Error {
+  override readonly name: string = 'DbkitError';
+  readonly kind: ErrorKind;
+  readonly code: string;
+  readonly engine: EngineName | undefined;
+  readonly operation: string | undefined;
+  readonly target: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(kind: ErrorKind, message: string, options: DbkitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.code = options.code ?? kind;
+    this.engine = options.engine;
+    this.operation = options.operation;
+    this.target = options.target;
+    this.retryable = options.retryable ?? retryableByDefault[kind];
+  }
+}
+
+/**
+ * A unique key or an existing item stood in the way of a write.
+ *
+ * @example
+ * ```ts
+ * throw new ConflictError('email already taken', { fields: ['email'], engine: 'mongodb' })
+ * ```
+ */
+export class ConflictError extends DbkitError {
+  override readonly name = 'ConflictError';
+  /** The fields whose values conflict, when the engine lets dbkit know them. */
+  readonly fields: readonly string[];
+  constructor(message: string, options: DbkitErrorOptions & { fields?: readonly string[] } = {}) {
+    super('conflict', message, { code: 'conflict', ...options });
+    this.fields = options.fields ?? [];
+  }
+}
+
+/**
+ * The record addressed by key does not exist.
+ *
+ * @example
+ * ```ts
+ * throw new NotFoundError('user 42 not found', { target: 'users' })
+ * ```
+ */
+export class NotFoundError extends DbkitError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string, options: DbkitErrorOptions = {}) {
+    super('not_found', message, options);
+  }
+}
+
+/**
+ * An optimistic lock was lost: the record exists but at another version than the writer expected.
+ *
+ * @example
+ * ```ts
+ * throw new VersionConflictError('user 42 changed', { expectedVersion: 3 })
+ * ```
+ */
+export class VersionConflictError extends DbkitError {
+  override readonly name = 'VersionConflictError';
+  readonly expectedVersion: number;
+  /** The version found, when the engine returned it. */
+  readonly actualVersion: number | undefined;
+  constructor(
+    message: string,
+    options: DbkitErrorOptions & { expectedVersion: number; actualVersion?: number },
+  ) {
+    super('version_conflict', message, options);
+    this.expectedVersion = options.expectedVersion;
+    this.actualVersion = options.actualVersion;
+  }
+}
+
+/**
+ * A caller-supplied condition on a write did not hold.
+ *
+ * @example
+ * ```ts
+ * throw new ConditionFailedError('balance would go negative')
+ * ```
+ */
+export class ConditionFailedError extends DbkitError {
+  override readonly name = 'ConditionFailedError';
+  constructor(message: string, options: DbkitErrorOptions = {}) {
+    super('condition_failed', message, options);
+  }
+}
+
+/**
+ * The engine refused work for capacity reasons; retryable.
+ *
+ * @example
+ * ```ts
+ * throw new ThrottledError('table throttled', { retryAfterMs: 200 })
+ * ```
+ */
+export class ThrottledError extends DbkitError {
+  override readonly name = 'ThrottledError';
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: DbkitErrorOptions & { retryAfterMs?: number } = {}) {
+    super('throttled', message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * A failure that may go away by itself: serialization failure, deadlock, write-concern error.
+ *
+ * @example
+ * ```ts
+ * throw new TransientError('serialization failure', { code: 'transient.serialization' })
+ * ```
+ */
+export class TransientError extends DbkitError {
+  override readonly name = 'TransientError';
+  constructor(message: string, options: DbkitErrorOptions = {}) {
+    super('transient', message, options);
+  }
+}
+
+/**
+ * The engine could not be reached, or the connection was lost.
+ *
+ * @example
+ * ```ts
+ * throw new ConnectionError('cannot reach mongodb://db:27017 within 5000 ms')
+ * ```
+ */
+export class ConnectionError extends DbkitError {
+  override readonly name = 'ConnectionError';
+  constructor(message: string, options: DbkitErrorOptions = {}) {
+    super('connection', message, options);
+  }
+}
+
+/**
+ * An operation, or a transaction, ran past its time limit.
+ *
+ * @example
+ * ```ts
+ * throw new TimeoutError('transaction exceeded its 5000 ms timeout', { timeoutMs: 5000 })
+ * ```
+ */
+export class TimeoutError extends DbkitError {
+  override readonly name = 'TimeoutError';
+  readonly timeoutMs: number | undefined;
+  constructor(message: string, options: DbkitErrorOptions & { timeoutMs?: number } = {}) {
+    super('timeout', message, options);
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** One problem found in input: where it is (`path`) and what is wrong. */
+export interface ValidationIssue {
+  /** Path segments from the root of the input, e.g. `['addresses', 0, 'city']`. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  /** A short machine-readable code, e.g. `invalid_type` or `cursor.expired`. */
+  readonly code?: string;
+}
+
+/**
+ * Input was rejected before it reached the engine (or the engine rejected it as malformed).
+ *
+ * @example
+ * ```ts
+ * throw new ValidationError([{ path: ['email'], message: 'Invalid email' }])
+ * ```
+ */
+export class ValidationError extends DbkitError {
+  override readonly name = 'ValidationError';
+  readonly issues: readonly ValidationIssue[];
+  constructor(issues: readonly ValidationIssue[], options: DbkitErrorOptions & { message?: string } = {}) {
+    super('validation', options.message ?? describeIssues(issues), options);
+    this.issues = issues;
+  }
+}
+
+function describeIssues(issues: readonly ValidationIssue[]): string {
+  if (issues.length === 0) return 'Invalid input';
+  const parts = issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return `Invalid input: ${parts.join('; ')}${more}`;
+}
+
+/** Why one item of a canceled transaction failed. */
+export interface CancellationReason {
+  /** Position of the item in the transaction as the caller gave it. */
+  readonly index: number;
+  /** The engine's reason code, e.g. `ConditionalCheckFailed`, `TransactionConflict`, `None`. */
+  readonly code: string;
+  readonly message?: string;
+  /** The entity or model the item concerns, when known. */
+  readonly entity?: string;
+  /** The key of the item, when known. */
+  readonly key?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A transaction was canceled; `reasons` has one entry per item, pointing at the one(s) that failed.
+ *
+ * @example
+ * ```ts
+ * const failed = err.reasons.filter((r) => r.code !== 'None')
+ * ```
+ */
+export class TransactionCanceledError extends DbkitError {
+  override readonly name = 'TransactionCanceledError';
+  readonly reasons: readonly CancellationReason[];
+  constructor(message: string, options: DbkitErrorOptions & { reasons: readonly CancellationReason[] }) {
+    super('transaction_canceled', message, options);
+    this.reasons = options.reasons;
+  }
+}
+
+/**
+ * The engine (or this deployment of it) lacks a feature; the message says what is needed.
+ *
+ * @example
+ * ```ts
+ * throw new UnsupportedError('transactions need a replica set', { feature: 'transactions' })
+ * ```
+ */
+export class UnsupportedError extends DbkitError {
+  override readonly name = 'UnsupportedError';
+  readonly feature: string;
+  constructor(message: string, options: DbkitErrorOptions & { feature: string }) {
+    super('unsupported', message, options);
+    this.feature = options.feature;
+  }
+}
+
+/**
+ * A request would break an engine limit (item size, items per transaction or batch, key length).
+ *
+ * @example
+ * ```ts
+ * throw new LimitExceededError('item is 512000 bytes; DynamoDB allows 409600', { limit: 'itemSize', max: 409600, actual: 512000 })
+ * ```
+ */
+export class LimitExceededError extends DbkitError {
+  override readonly name = 'LimitExceededError';
+  /** The limit's name, e.g. `itemSize` or `transactionItems`. */
+  readonly limit: string;
+  readonly max: number | undefined;
+  readonly actual: number | undefined;
+  constructor(
+    message: string,
+    options: DbkitErrorOptions & { limit: string; max?: number; actual?: number },
+  ) {
+    super('limit_exceeded', message, { code: `limit.${options.limit}`, ...options });
+    this.limit = options.limit;
+    this.max = options.max;
+    this.actual = options.actual;
+  }
+}
+
+/**
+ * Narrows an unknown value to a dbkit error, optionally of one kind or with a code prefix.
+ *
+ * @example
+ * ```ts
+ * if (isDbkitError(err, 'cursor.')) { ... }        // any cursor problem
+ * if (isDbkitError(err, 'version_conflict')) { ... } // by kind
+ * ```
+ */
+export function isDbkitError(
+  err: unknown,
+  kindOrCodePrefix?: ErrorKind | (string & Record<never, never>),
+): err is DbkitError {
+  if (!(err instanceof DbkitError)) return false;
+  if (kindOrCodePrefix === undefined) return true;
+  return (
+    err.kind === kindOrCodePrefix || err.code === kindOrCodePrefix || err.code.startsWith(kindOrCodePrefix)
+  );
+}

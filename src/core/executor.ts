@@ -1,0 +1,165 @@
+// The one place an engine operation runs: error mapping, retry policy, timeout, events and tracing.
+import { DbkitError, TimeoutError } from './errors.js';
+import type { OperationSpec, Instrumentation, ConsumedCapacity } from './events.js';
+import { retry } from './retry.js';
+import type { RetryPolicy } from './retry.js';
+
+/** The subset of an OpenTelemetry span dbkit uses; an `@opentelemetry/api` Span satisfies it. */
+export interface SpanLike {
+  setAttribute(key: string, value: string | number | boolean): unknown;
+  setStatus(status: { code: number; message?: string }): unknown;
+  recordException(exception: Error): unknown;
+  end(): void;
+}
+
+/** The subset of an OpenTelemetry tracer dbkit uses; `trace.getTracer('dbkit')` satisfies it. */
+export interface TracerLike {
+  startSpan(name: string, options?: { attributes?: Record<string, string | number | boolean> }): SpanLike;
+}
+
+/** What an engine client hands the executor once, at construction. */
+export interface ExecutorConfig {
+  instrumentation: Instrumentation;
+  /** Default retry policy for this client; `false` turns dbkit's retries off. */
+  retry: RetryPolicy | false;
+  /** Maps a driver error into dbkit's taxonomy; must return a DbkitError for anything it recognises. */
+  mapError: (err: unknown, spec: OperationSpec) => DbkitError;
+  tracer?: TracerLike;
+}
+
+/** Per-call options for one operation. */
+export interface ExecuteOptions<T> {
+  signal?: AbortSignal;
+  /** Time limit for the whole operation including retries, in ms. */
+  timeoutMs?: number;
+  /** Overrides the client's retry policy for this call. */
+  retry?: RetryPolicy | false;
+  /** Extracts figures for the succeeded event from the result. */
+  describe?: (result: T) => { consumedCapacity?: ConsumedCapacity; count?: number };
+}
+
+const SPAN_STATUS_ERROR = 2;
+
+function combineSignals(
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): AbortSignal | undefined {
+  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  if (signal && timeout) return AbortSignal.any([signal, timeout]);
+  return signal ?? timeout;
+}
+
+/**
+ * Runs one operation: maps errors, retries what is safe to retry, bounds it in time and emits
+ * started / retry / succeeded / failed events. A non-idempotent write is retried only on
+ * throttling (the engine did nothing); other retryable failures surface to the caller.
+ *
+ * @example
+ * ```ts
+ * const out = await execute(config, { engine: 'dynamodb', operation: 'get', target: 'app', kind: 'read', idempotent: true },
+ *   (signal) => client.send(new GetCommand(params), { abortSignal: signal }))
+ * ```
+ */
+export async function execute<T>(
+  config: ExecutorConfig,
+  spec: OperationSpec,
+  fn: (signal: AbortSignal | undefined, attempt: number) => Promise<T>,
+  options: ExecuteOptions<T> = {},
+): Promise<T> {
+  const { instrumentation } = config;
+  const id = instrumentation.nextId();
+  const startedAt = performance.now();
+  const signal = combineSignals(options.signal, options.timeoutMs);
+  const span = config.tracer?.startSpan(`dbkit.${spec.engine}.${spec.operation}`, {
+    attributes: {
+      'db.system': spec.engine,
+      'db.operation.name': spec.operation,
+      'db.collection.name': spec.target,
+    },
+  });
+  instrumentation.emit({ ...spec, type: 'started', id, at: Date.now() });
+  let attempts = 0;
+
+  const once = async (attempt: number): Promise<T> => {
+    attempts = attempt;
+    try {
+      return await fn(signal, attempt);
+    } catch (err) {
+      if (signal?.aborted) {
+        throw err instanceof TimeoutError
+          ? err
+          : new TimeoutError(`${spec.engine} ${spec.operation} on ${spec.target} timed out or was aborted`, {
+              engine: spec.engine,
+              operation: spec.operation,
+              target: spec.target,
+              cause: err,
+              ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+            });
+      }
+      throw err instanceof DbkitError ? err : config.mapError(err, spec);
+    }
+  };
+
+  const policy = options.retry ?? config.retry;
+  try {
+    const result =
+      policy === false
+        ? await once(1)
+        : await retry(
+            once,
+            {
+              ...policy,
+              shouldRetry: (err, n) => shouldRetry(err, spec) && (policy.shouldRetry?.(err, n) ?? true),
+            },
+            {
+              ...(signal ? { signal } : {}),
+              onRetry: (e) => {
+                instrumentation.emit({
+                  ...spec,
+                  type: 'retry',
+                  id,
+                  at: Date.now(),
+                  attempt: e.attempt,
+                  delayMs: e.delayMs,
+                  error: e.error,
+                });
+              },
+            },
+          );
+    const durationMs = performance.now() - startedAt;
+    instrumentation.emit({
+      ...spec,
+      type: 'succeeded',
+      id,
+      at: Date.now(),
+      durationMs,
+      attempts,
+      ...options.describe?.(result),
+    });
+    span?.setAttribute('dbkit.attempts', attempts);
+    span?.end();
+    return result;
+  } catch (err) {
+    const error = err instanceof DbkitError ? err : config.mapError(err, spec);
+    instrumentation.emit({
+      ...spec,
+      type: 'failed',
+      id,
+      at: Date.now(),
+      durationMs: performance.now() - startedAt,
+      attempts,
+      error,
+    });
+    if (span) {
+      span.recordException(error);
+      span.setStatus({ code: SPAN_STATUS_ERROR, message: error.code });
+      span.end();
+    }
+    throw error;
+  }
+}
+
+function shouldRetry(err: unknown, spec: OperationSpec): boolean {
+  if (!(err instanceof DbkitError) || !err.retryable) return false;
+  return spec.idempotent || spec.kind === 'read' || err.kind === 'throttled';
+}

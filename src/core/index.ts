@@ -1,0 +1,32 @@
+// dbkit core: the engine-independent contract (errors, retry, cursors, validation, events, repository).
+export * from './errors.js';
+export { toProblemDetails, httpStatusOf } from './problem-details.js';
+export type { ProblemDetails } from './problem-details.js';
+export { retry, backoffDelay, sleep, isRetryable, defaultRetryPolicy } from './retry.js';
+export type { RetryPolicy, RetryOptions, RetryEvent } from './retry.js';
+export { createCursorCodec, bindingHash } from './cursor.js';
+export type { CursorCodec, CursorCodecOptions, CursorBinding } from './cursor.js';
+export { stableStringify } from './stable-json.js';
+export { validate, validateSync, isStandardSchema } from './validation.js';
+export type { StandardSchemaV1, SchemaInput, SchemaOutput } from './validation.js';
+export { createInstrumentation } from './events.js';
+export type {
+  OperationSpec,
+  OperationEvent,
+  OperationStarted,
+  OperationSucceeded,
+  OperationFailed,
+  OperationRetry,
+  OperationListener,
+  ConsumedCapacity,
+  Instrumentation,
+  InstrumentationOptions,
+} from './events.js';
+export { silentLogger } from './logger.js';
+export type { Logger, LogFn } from './logger.js';
+export { execute } from './executor.js';
+export type { ExecutorConfig, ExecuteOptions, TracerLike, SpanLike } from './executor.js';
+export { pageSize, pageLimits } from './repository.js';
+export type { Repository, Page, ListOptions, VersionedWriteOptions } from './repository.js';
+export { requireCapability } from './capabilities.js';
+export type { Capabilities } from './capabilities.js';

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConflictError,
+  DbkitError,
+  ThrottledError,
+  TimeoutError,
+  TransientError,
+} from '../../src/core/errors.js';
+import { createInstrumentation } from '../../src/core/events.js';
+import type { OperationEvent, OperationSpec } from '../../src/core/events.js';
+import { execute } from '../../src/core/executor.js';
+import type { ExecutorConfig } from '../../src/core/executor.js';
+import type { Logger } from '../../src/core/logger.js';
+
+const read: OperationSpec = {
+  engine: 'core',
+  operation: 'get',
+  target: 'things',
+  kind: 'read',
+  idempotent: true,
+};
+const write: OperationSpec = {
+  engine: 'core',
+  operation: 'insert',
+  target: 'things',
+  kind: 'write',
+  idempotent: false,
+};
+
+function setup(logger?: Logger) {
+  const events: OperationEvent[] = [];
+  const instrumentation = createInstrumentation({
+    listeners: [(e) => events.push(e)],
+    slowOperationMs: 30,
+    ...(logger ? { logger } : {}),
+  });
+  const config: ExecutorConfig = {
+    instrumentation,
+    retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
+    mapError: (err) =>
+      (err as { name?: string }).name === 'Busy'
+        ? new ThrottledError('busy', { cause: err })
+        : new DbkitError('transient', 'mapped', { cause: err, retryable: false }),
+  };
+  return { events, config };
+}
+
+describe('execute', () => {
+  it('emits started then succeeded with duration, attempts and figures', async () => {
+    const { events, config } = setup();
+    const out = await execute(config, read, () => Promise.resolve([1, 2, 3]), {
+      describe: (r) => ({ count: r.length }),
+    });
+    expect(out).toEqual([1, 2, 3]);
+    expect(events.map((e) => e.type)).toEqual(['started', 'succeeded']);
+    expect(events[1]).toMatchObject({
+      type: 'succeeded',
+      attempts: 1,
+      count: 3,
+      operation: 'get',
+      target: 'things',
+    });
+    expect(events[0]?.id).toBe(events[1]?.id);
+  });
+
+  it('maps driver errors through the engine mapper and keeps the cause', async () => {
+    const { events, config } = setup();
+    const driverErr = new Error('driver exploded');
+    const err = await execute(config, read, () => Promise.reject(driverErr)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DbkitError);
+    expect((err as DbkitError).cause).toBe(driverErr);
+    expect(events.map((e) => e.type)).toEqual(['started', 'failed']);
+  });
+
+  it('retries a throttled write and reports each retry', async () => {
+    const { events, config } = setup();
+    let n = 0;
+    const out = await execute(config, write, () =>
+      ++n < 3 ? Promise.reject(Object.assign(new Error('x'), { name: 'Busy' })) : Promise.resolve('done'),
+    );
+    expect(out).toBe('done');
+    expect(events.map((e) => e.type)).toEqual(['started', 'retry', 'retry', 'succeeded']);
+    expect(events.at(-1)).toMatchObject({ attempts: 3 });
+  });
+
+  it('does not retry a non-idempotent write on a transient error', async () => {
+    const { config } = setup();
+    let n = 0;
+    await expect(
+      execute(config, write, () => (n++, Promise.reject(new TransientError('blip')))),
+    ).rejects.toBeInstanceOf(TransientError);
+    expect(n).toBe(1);
+  });
+
+  it('retries a read on a transient error', async () => {
+    const { config } = setup();
+    let n = 0;
+    await expect(
+      execute(config, read, () =>
+        ++n < 2 ? Promise.reject(new TransientError('blip')) : Promise.resolve(n),
+      ),
+    ).resolves.toBe(2);
+  });
+
+  it('never retries a conflict', async () => {
+    const { config } = setup();
+    let n = 0;
+    await expect(
+      execute(config, read, () => (n++, Promise.reject(new ConflictError('dup')))),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(n).toBe(1);
+  });
+
+  it('ends in a TimeoutError when the operation outlives timeoutMs', async () => {
+    const { config } = setup();
+    const slow = (signal: AbortSignal | undefined) =>
+      new Promise<never>((_, reject) =>
+        signal?.addEventListener('abort', () => {
+          reject(new Error('aborted by signal'));
+        }),
+      );
+    const err = await execute(config, read, slow, { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as TimeoutError).timeoutMs).toBe(50);
+  });
+
+  it('logs operations slower than the threshold', async () => {
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (_d, m) => warnings.push(m),
+    };
+    const { config } = setup(logger);
+    await execute(
+      config,
+      read,
+      () =>
+        new Promise((r) =>
+          setTimeout(() => {
+            r(1);
+          }, 40),
+        ),
+    );
+    await execute(config, read, () => Promise.resolve(1));
+    expect(warnings).toEqual(['dbkit: slow operation']);
+  });
+
+  it('records a span per operation when given a tracer', async () => {
+    const { config } = setup();
+    const spans: { name: string; ended: boolean; status?: number }[] = [];
+    const tracer = {
+      startSpan(name: string) {
+        const span = { name, ended: false } as (typeof spans)[number];
+        spans.push(span);
+        return {
+          setAttribute: () => undefined,
+          setStatus: (s: { code: number }) => {
+            span.status = s.code;
+          },
+          recordException: () => undefined,
+          end: () => {
+            span.ended = true;
+          },
+        };
+      },
+    };
+    await execute({ ...config, tracer }, read, () => Promise.resolve(1));
+    await execute({ ...config, tracer }, read, () => Promise.reject(new ConflictError('dup'))).catch(
+      () => undefined,
+    );
+    expect(spans).toEqual([
+      { name: 'dbkit.core.get', ended: true },
+      { name: 'dbkit.core.get', ended: true, status: 2 },
+    ]);
+  });
+});
