@@ -1,9 +1,10 @@
 // Lint rules: typescript-eslint strict type-checked, plus the habits in ARCHITECTURE.md.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/generated/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '**/generated/**', 'coverage/**', 'prisma/scratch/**', '.dbkit/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -21,6 +22,14 @@ export default tseslint.config(
         'error',
         { selector: 'TSEnumDeclaration', message: 'Use a union of string literals instead of an enum.' },
       ],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      globals: globals.node,
     },
   },
   {

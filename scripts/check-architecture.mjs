@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Checks the import rules in ARCHITECTURE.md and, after a build, that every subpath export resolves.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const problems = [];
+
+function files(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'generated' ? [] : files(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function importsOf(path) {
+  const text = readFileSync(path, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => m[1] ?? m[2],
+  );
+}
+
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const engines = ['dynamo', 'mongo', 'prisma'];
+const allowedPackages = {
+  core: ['@standard-schema/spec'],
+  dynamo: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@smithy/'],
+  mongo: ['mongodb'],
+  prisma: ['@prisma/', 'pg', '@electric-sql/pglite', 'pglite-prisma-adapter'],
+};
+
+for (const area of ['core', ...engines]) {
+  for (const file of files(join(root, 'src', area))) {
+    for (const spec of importsOf(file)) {
+      const where = relative(root, file);
+      if (spec.startsWith('.')) {
+        const target = relative(join(root, 'src'), join(file, '..', spec)).split('/')[0];
+        if (target !== area && target !== 'core') problems.push(`${where} imports ${spec}: ${area} may import only itself and core`);
+        continue;
+      }
+      if (builtins.has(spec)) continue;
+      const ok = (allowedPackages[area] ?? []).some((p) => spec === p || (p.endsWith('/') ? spec.startsWith(p) : spec.startsWith(`${p}/`)));
+      if (!ok) problems.push(`${where} imports package ${spec}, which ${area} may not depend on`);
+    }
+  }
+}
+
+if (process.argv.includes('--exports')) {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    if (typeof target === 'string') continue;
+    for (const file of [target.types, target.import]) {
+      if (!existsSync(join(root, file))) problems.push(`export ${subpath}: ${file} does not exist (run npm run build)`);
+    }
+  }
+  const bin = Object.values(pkg.bin ?? {});
+  for (const file of bin) if (!existsSync(join(root, file))) problems.push(`bin ${file} does not exist`);
+}
+
+if (problems.length > 0) {
+  console.error(`architecture check: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  process.exit(1);
+}
+console.log('architecture check: imports follow ARCHITECTURE.md' + (process.argv.includes('--exports') ? '; every export resolves' : ''));
