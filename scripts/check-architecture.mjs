@@ -20,9 +20,11 @@ function importsOf(path) {
   const text = readFileSync(path, 'utf8')
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/^\s*\/\/.*$/gm, '');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => m[1] ?? m[2],
-  );
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2]);
 }
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
@@ -40,11 +42,14 @@ for (const area of ['core', ...engines]) {
       const where = relative(root, file);
       if (spec.startsWith('.')) {
         const target = relative(join(root, 'src'), join(file, '..', spec)).split('/')[0];
-        if (target !== area && target !== 'core') problems.push(`${where} imports ${spec}: ${area} may import only itself and core`);
+        if (target !== area && target !== 'core')
+          problems.push(`${where} imports ${spec}: ${area} may import only itself and core`);
         continue;
       }
       if (builtins.has(spec)) continue;
-      const ok = (allowedPackages[area] ?? []).some((p) => spec === p || (p.endsWith('/') ? spec.startsWith(p) : spec.startsWith(`${p}/`)));
+      const ok = (allowedPackages[area] ?? []).some(
+        (p) => spec === p || (p.endsWith('/') ? spec.startsWith(p) : spec.startsWith(`${p}/`)),
+      );
       if (!ok) problems.push(`${where} imports package ${spec}, which ${area} may not depend on`);
     }
   }
@@ -55,7 +60,8 @@ if (process.argv.includes('--exports')) {
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     if (typeof target === 'string') continue;
     for (const file of [target.types, target.import]) {
-      if (!existsSync(join(root, file))) problems.push(`export ${subpath}: ${file} does not exist (run npm run build)`);
+      if (!existsSync(join(root, file)))
+        problems.push(`export ${subpath}: ${file} does not exist (run npm run build)`);
     }
   }
   const bin = Object.values(pkg.bin ?? {});
@@ -63,7 +69,12 @@ if (process.argv.includes('--exports')) {
 }
 
 if (problems.length > 0) {
-  console.error(`architecture check: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  console.error(
+    `architecture check: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  );
   process.exit(1);
 }
-console.log('architecture check: imports follow ARCHITECTURE.md' + (process.argv.includes('--exports') ? '; every export resolves' : ''));
+console.log(
+  'architecture check: imports follow ARCHITECTURE.md' +
+    (process.argv.includes('--exports') ? '; every export resolves' : ''),
+);

@@ -1,0 +1,2 @@
+// dbkit/testing: real local engines (PostgreSQL, DynamoDB Local, FerretDB, mongo-java-server) for tests.
+export * from './engines/index.js';
