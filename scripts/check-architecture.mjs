@@ -34,6 +34,7 @@ const allowedPackages = {
   dynamo: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@smithy/'],
   mongo: ['mongodb'],
   prisma: ['@prisma/', 'pg', '@electric-sql/pglite', 'pglite-prisma-adapter'],
+  testing: [],
 };
 
 for (const area of ['core', ...engines]) {

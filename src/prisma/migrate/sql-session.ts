@@ -63,7 +63,7 @@ export function sqlSource(db: PgPoolLike | PgQueryable | PgliteLike): SqlSession
     return { withSession: (fn) => fn(session) };
   }
   if ('connect' in db && typeof db.connect === 'function') {
-    const pool = db as PgPoolLike;
+    const pool = db;
     return {
       async withSession(fn) {
         const client = await pool.connect();
@@ -79,6 +79,6 @@ export function sqlSource(db: PgPoolLike | PgQueryable | PgliteLike): SqlSession
       },
     };
   }
-  const client = db as PgQueryable;
+  const client = db;
   return { withSession: (fn) => fn(sessionOverPg(client)) };
 }

@@ -1,0 +1,254 @@
+// The dbkit Prisma extension: mapped errors and events on every operation, versioned writes, keyset pages, retried transactions, N+1 warnings.
+import { Prisma } from '@prisma/client/extension';
+import type { ITXClientDenyList } from '@prisma/client/runtime/client';
+import { createCursorCodec, createInstrumentation, execute } from '../core/index.js';
+import type {
+  CursorCodec,
+  CursorCodecOptions,
+  ExecutorConfig,
+  Instrumentation,
+  OperationSpec,
+  Page,
+  RetryPolicy,
+} from '../core/index.js';
+import { CONSTRAINT_COLUMNS_SQL, conflictFieldsOf, modelCatalog } from './conflict-fields.js';
+import type { ConstraintColumnsLookup, ModelCatalog } from './conflict-fields.js';
+import { mapPrismaError, prismaErrorFacts } from './errors.js';
+import type { PrismaEngine } from './errors.js';
+import { createNPlusOneDetector } from './n-plus-one.js';
+import type { NPlusOneDetector, NPlusOneOptions } from './n-plus-one.js';
+import { deleteVersioned, updateVersioned } from './optimistic-lock.js';
+import type { VersionedDelegate } from './optimistic-lock.js';
+import { paginate } from './pagination.js';
+import type { FindManyDelegate, KeysetOrder } from './pagination.js';
+import { transactionWithRetry } from './transaction.js';
+import type { TransactionClient, TransactionOptions } from './transaction.js';
+
+/** Options of {@link dbkitExtension}. */
+export interface DbkitExtensionOptions {
+  /** `postgres` (adapter-pg) or `pglite`; tags errors and events. Default: read from the client's adapter. */
+  engine?: PrismaEngine;
+  /** Receives started / succeeded / failed events for every operation. Default: a silent bus. */
+  instrumentation?: Instrumentation;
+  /** The codec (or its options) sealing `paginate` cursors. Default: `createCursorCodec()` on first use. */
+  cursors?: CursorCodec | CursorCodecOptions;
+  /** N+1 detection: a detector, its options, or `false`. Default: on when `NODE_ENV` is `development`. */
+  nPlusOne?: NPlusOneDetector | NPlusOneOptions | false;
+  /** Query the catalog for a constraint's columns when its name does not follow Prisma's convention. Default true. */
+  constraintLookup?: boolean;
+  /** Default retry policy of `$transactionWithRetry`. */
+  transactionRetry?: RetryPolicy | false;
+  /** The optimistic-locking column. Default `version`. */
+  versionField?: string;
+}
+
+/** Keyset pagination arguments of the model method `paginate`. */
+export type PaginateModelArgs<T, A> = A & {
+  orderBy: KeysetOrder<keyof Prisma.Result<T, object, 'findFirstOrThrow'> & string>;
+  limit?: number;
+  cursor?: string | null;
+};
+
+const READS = new Set([
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'findMany',
+  'count',
+  'aggregate',
+  'groupBy',
+  '$queryRaw',
+  '$queryRawUnsafe',
+]);
+const N_PLUS_ONE_OPS = new Set([
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'findMany',
+  'count',
+  'aggregate',
+]);
+const LOOKUP_TIMEOUT_MS = 1_000;
+
+interface RawClient {
+  $queryRawUnsafe(sql: string, ...values: unknown[]): PromiseLike<unknown>;
+  _runtimeDataModel?: unknown;
+  _engineConfig?: { adapter?: { adapterName?: string } };
+}
+
+function detectEngine(client: RawClient): PrismaEngine {
+  return /pglite/i.test(client._engineConfig?.adapter?.adapterName ?? '') ? 'pglite' : 'postgres';
+}
+
+/** The stack Prisma captured where the caller made the query (kept unless `errorFormat: 'minimal'`). */
+function callSiteStack(params: object): string | undefined {
+  const internal = (params as { __internalParams?: { callsite?: { _error?: { stack?: unknown } } } })
+    .__internalParams;
+  const stack = internal?.callsite?._error?.stack;
+  return typeof stack === 'string' ? stack : undefined;
+}
+
+function detectorOf(option: DbkitExtensionOptions['nPlusOne']): NPlusOneDetector | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && 'record' in option) return option;
+  if (option === undefined && process.env.NODE_ENV !== 'development') return undefined;
+  return createNPlusOneDetector(option);
+}
+
+function lookupOver(client: RawClient): ConstraintColumnsLookup {
+  const cache = new Map<string, Promise<readonly string[] | undefined>>();
+  return (name) => {
+    let found = cache.get(name);
+    if (found === undefined) {
+      const query = Promise.resolve(client.$queryRawUnsafe(CONSTRAINT_COLUMNS_SQL, name)).then((rows) =>
+        Array.isArray(rows) && rows.length > 0
+          ? rows.map((r) => String((r as { column: unknown }).column))
+          : undefined,
+      );
+      const timeout = new Promise<undefined>((resolve) =>
+        setTimeout(() => {
+          resolve(undefined);
+        }, LOOKUP_TIMEOUT_MS).unref(),
+      );
+      found = Promise.race([query, timeout]);
+      cache.set(name, found);
+    }
+    return found;
+  };
+}
+
+async function mapWithFields(
+  err: unknown,
+  catalog: ModelCatalog,
+  lookup: ConstraintColumnsLookup | undefined,
+  engine: PrismaEngine,
+  model: string | undefined,
+  operation: string,
+): Promise<Error> {
+  const facts = prismaErrorFacts(err);
+  const constraintKinds = ['UniqueConstraintViolation', 'ForeignKeyConstraintViolation'];
+  const ctx = { engine, operation, ...(model === undefined ? {} : { model }) };
+  if (!constraintKinds.includes(facts.driver?.kind ?? '') && facts.prismaCode !== 'P2002')
+    return mapPrismaError(err, ctx);
+  const modelName = model ?? facts.modelName;
+  const info =
+    (modelName === undefined ? undefined : catalog.byModel(modelName)) ??
+    (facts.driver?.table === undefined ? undefined : catalog.byTable(facts.driver.table));
+  const conflictFields = await conflictFieldsOf(facts.driver, info, lookup);
+  return mapPrismaError(err, { ...ctx, ...(info === undefined ? {} : { model: info.name }), conflictFields });
+}
+
+/**
+ * The dbkit extension for a Prisma 7 client. Every operation (model and raw) runs through core's
+ * `execute` with Prisma's errors mapped into dbkit's taxonomy (P2002 names the conflicting fields on
+ * both adapters) and events emitted; models gain `updateVersioned`, `deleteVersioned` and `paginate`;
+ * the client gains `$transactionWithRetry`. Statements are not retried one by one (inside an
+ * interactive transaction that would be wrong); whole transactions are.
+ *
+ * @example
+ * ```ts
+ * const prisma = new PrismaClient({ adapter }).$extends(dbkitExtension({ instrumentation }))
+ * const page = await prisma.post.paginate({ where: { published: true }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: 50 })
+ * await prisma.user.updateVersioned({ where: { id }, data: { name: 'Ada' }, expectedVersion: user.version })
+ * ```
+ */
+export function dbkitExtension(options: DbkitExtensionOptions = {}) {
+  const instrumentation = options.instrumentation ?? createInstrumentation();
+  const detector = detectorOf(options.nPlusOne);
+  const versionField = options.versionField ?? 'version';
+  let codec: CursorCodec | undefined;
+  const cursors = (): CursorCodec => {
+    const given = options.cursors;
+    codec ??= given !== undefined && 'encode' in given ? given : createCursorCodec(given);
+    return codec;
+  };
+
+  return Prisma.defineExtension((base) => {
+    const raw = base as unknown as RawClient;
+    const engine = options.engine ?? detectEngine(raw);
+    const catalog = modelCatalog(raw._runtimeDataModel);
+    const lookup = options.constraintLookup === false ? undefined : lookupOver(raw);
+    const config: ExecutorConfig = {
+      instrumentation,
+      retry: false,
+      mapError: (err, spec) => mapPrismaError(err, { engine, operation: spec.operation, model: spec.target }),
+    };
+
+    return base.$extends({
+      name: 'dbkit',
+      query: {
+        $allOperations(params) {
+          const { model, operation, args, query } = params;
+          if (detector !== undefined && model !== undefined && N_PLUS_ONE_OPS.has(operation)) {
+            detector.record(model, operation, args, () => callSiteStack(params));
+          }
+          const read = READS.has(operation);
+          const spec: OperationSpec = {
+            engine,
+            operation,
+            target: model ?? 'raw',
+            kind: read ? 'read' : 'write',
+            idempotent: read,
+          };
+          return execute(config, spec, () =>
+            query(args).then(undefined, async (err: unknown) => {
+              throw await mapWithFields(err, catalog, lookup, engine, model, operation);
+            }),
+          );
+        },
+      },
+      model: {
+        $allModels: {
+          /** Updates only at `expectedVersion`, bumping it; VersionConflictError or NotFoundError otherwise. */
+          async updateVersioned<T, A extends Prisma.Args<T, 'update'>>(
+            this: T,
+            args: A & { expectedVersion: number },
+          ): Promise<Prisma.Result<T, A, 'update'>> {
+            const ctx = Prisma.getExtensionContext(this) as unknown as VersionedDelegate & { $name: string };
+            return updateVersioned(ctx, args, { model: ctx.$name, engine, versionField });
+          },
+          /** Deletes only at `expectedVersion`; VersionConflictError or NotFoundError otherwise. */
+          async deleteVersioned<T>(
+            this: T,
+            args: { where: Prisma.Args<T, 'delete'>['where']; expectedVersion: number },
+          ): Promise<void> {
+            const ctx = Prisma.getExtensionContext(this) as unknown as VersionedDelegate & { $name: string };
+            await deleteVersioned(ctx, args, { model: ctx.$name, engine, versionField });
+          },
+          /** One keyset page and the signed cursor of the next (`null` on the last page). */
+          async paginate<T, A extends Pick<Prisma.Args<T, 'findMany'>, 'where' | 'select' | 'include'>>(
+            this: T,
+            args: PaginateModelArgs<T, A>,
+          ): Promise<Page<Prisma.Result<T, A, 'findFirstOrThrow'>>> {
+            const ctx = Prisma.getExtensionContext(this) as unknown as FindManyDelegate & { $name: string };
+            return paginate(ctx, args, { model: ctx.$name, codec: cursors() });
+          },
+        },
+      },
+      client: {
+        /** An interactive transaction retried on serialization failures and deadlocks. */
+        $transactionWithRetry<T, R>(
+          this: T,
+          fn: (tx: Omit<T, ITXClientDenyList>, attempt: number) => Promise<R>,
+          txOptions: TransactionOptions = {},
+        ): Promise<R> {
+          const client = Prisma.getExtensionContext(this) as unknown as TransactionClient<
+            Omit<T, ITXClientDenyList>
+          >;
+          const retry = txOptions.retry ?? options.transactionRetry;
+          return transactionWithRetry(
+            client,
+            fn,
+            { ...txOptions, ...(retry === undefined ? {} : { retry }) },
+            { engine, instrumentation },
+          );
+        },
+      },
+    });
+  });
+}
+
+/** The dbkit extension's type, for helpers that take it. */
+export type DbkitExtension = ReturnType<typeof dbkitExtension>;

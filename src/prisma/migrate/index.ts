@@ -1,0 +1,19 @@
+// Migrations without the Prisma CLI: apply Prisma-layout migrations and check for drift.
+export { applyMigrations, PRISMA_MIGRATE_LOCK_KEY } from './apply-migrations.js';
+export type { ApplyMigrationsOptions, ApplyMigrationsResult } from './apply-migrations.js';
+export { readMigrations, migrationChecksum } from './migration-files.js';
+export type { MigrationFile } from './migration-files.js';
+export { sqlSource } from './sql-session.js';
+export type { SqlSession, SqlSessionSource, PgPoolLike, PgQueryable, PgliteLike } from './sql-session.js';
+export { checkDrift, diffShapes, liveShape } from './check-drift.js';
+export type { CheckDriftOptions, DriftDifference, DriftReport } from './check-drift.js';
+export { expectedShape, loadDatamodel } from './data-model.js';
+export type {
+  ColumnShape,
+  DmmfDatamodel,
+  DmmfField,
+  DmmfModel,
+  IndexShape,
+  SchemaShape,
+  TableShape,
+} from './data-model.js';

@@ -1,0 +1,164 @@
+// createPrisma: one client per process, log routing by NODE_ENV, slow-query log with redaction, pool figures, graceful shutdown.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInstrumentation } from '../../src/core/index.js';
+import type { Logger } from '../../src/core/index.js';
+import { createPrisma, logDefinitions } from '../../src/prisma/index.js';
+import { describeEngine } from '../helpers/engines.js';
+import { PrismaClient } from './generated/client/client.js';
+import { openPglite, openPostgres } from './support.js';
+import type { TestDb } from './support.js';
+
+function recordingLogger() {
+  const lines: { level: string; details: Record<string, unknown>; message: string }[] = [];
+  const at =
+    (level: string) =>
+    (details: Record<string, unknown>, message: string): void => {
+      lines.push({ level, details, message });
+    };
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { logger, lines };
+}
+
+describe('[pglite] createPrisma', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await openPglite();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('keeps one client per name on globalThis outside production and builds a new one after close', async () => {
+    let built = 0;
+    const make = () =>
+      createPrisma({
+        name: 'singleton-test',
+        env: 'test',
+        adapter: db.adapter,
+        shutdownSignals: false,
+        create: (options) => {
+          built += 1;
+          return new PrismaClient(options);
+        },
+        extend: (base, dbkit) => base.$extends(dbkit),
+      });
+    const first = make();
+    const second = make();
+    expect(second).toBe(first);
+    expect(built).toBe(1);
+    const registry = (globalThis as Record<symbol, { clients: Map<string, unknown> } | undefined>)[
+      Symbol.for('dbkit.prisma.registry')
+    ];
+    expect(registry?.clients.get('singleton-test')).toBe(first);
+    expect(await first.client.user.count()).toBe(0);
+    expect(first.engine).toBe('pglite');
+    await first.close();
+    expect(registry?.clients.has('singleton-test')).toBe(false);
+    const third = make();
+    expect(third).not.toBe(first);
+    expect(built).toBe(2);
+    await third.close();
+  });
+
+  it('logs slow statements with parameters redacted, or as they are when allowed', async () => {
+    for (const logParams of [false, true]) {
+      const { logger, lines } = recordingLogger();
+      const managed = createPrisma({
+        name: `slow-${String(logParams)}`,
+        env: 'production',
+        adapter: db.adapter,
+        logger,
+        slowQueryMs: 0,
+        logParams,
+        shutdownSignals: false,
+        create: (options) => new PrismaClient(options),
+        extend: (base, dbkit) => base.$extends(dbkit),
+      });
+      await managed.client.user.findFirst({ where: { email: 'secret@example.com' } });
+      await managed.close();
+      const slow = lines.find(
+        (l) => l.message === 'dbkit: slow query' && String(l.details['query']).includes('"User"'),
+      );
+      expect(slow?.level).toBe('warn');
+      expect(slow?.details).toMatchObject({ engine: 'pglite', thresholdMs: 0 });
+      expect(typeof slow?.details['durationMs']).toBe('number');
+      if (logParams) expect(slow?.details['params']).toContain('secret@example.com');
+      else {
+        expect(slow?.details['params']).not.toContain('secret@example.com');
+        expect(slow?.details['params']).toMatch(/string/);
+      }
+    }
+  });
+
+  it('chooses Prisma log levels by NODE_ENV: statements in development, warnings and errors everywhere', () => {
+    expect(logDefinitions('development', 500).map((d) => d.level)).toEqual([
+      'query',
+      'info',
+      'warn',
+      'error',
+    ]);
+    expect(logDefinitions('production', false).map((d) => d.level)).toEqual(['warn', 'error']);
+    expect(logDefinitions('production', 200).map((d) => d.level)).toEqual(['query', 'warn', 'error']);
+    expect(logDefinitions('production', 200)).toContainEqual({ level: 'query', emit: 'event' });
+  });
+
+  it('disconnects and runs onClose on SIGTERM, then lets the process end', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/shutdown-child.ts', import.meta.url))],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready')) child.kill('SIGTERM');
+    });
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.on('exit', (code, signal) => {
+        resolve({ code, signal });
+      });
+    });
+    expect(out).toContain('ready');
+    expect(out).toContain('closed');
+    expect(exit.signal).toBe('SIGTERM');
+  });
+});
+
+describeEngine('postgres', (serverUrl) => {
+  describe('createPrisma pool figures', () => {
+    let db: TestDb;
+    beforeAll(async () => {
+      db = await openPostgres(serverUrl, { max: 2 });
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+
+    it('reads total, idle and waiting connections from the pg.Pool behind the adapter', async () => {
+      const instrumentation = createInstrumentation();
+      const managed = createPrisma({
+        name: 'pool-test',
+        env: 'test',
+        adapter: db.adapter,
+        pool: db.pool!,
+        instrumentation,
+        shutdownSignals: false,
+        create: (options) => new PrismaClient(options),
+      });
+      const running = Promise.all(
+        Array.from({ length: 6 }, () => managed.client.$queryRaw`SELECT 1 AS one FROM pg_sleep(0.3)`),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      const busy = managed.poolStats();
+      await running;
+      expect(busy).toMatchObject({ total: 2, idle: 0, busy: 2, max: 2 });
+      expect(busy?.waiting).toBeGreaterThan(0);
+      expect(managed.poolStats()).toMatchObject({ busy: 0, waiting: 0 });
+      await managed.close();
+    });
+  });
+});
