@@ -1,0 +1,236 @@
+// BatchWriteItem in chunks of 25 with bounded concurrency; unprocessed items retried with core backoff, and whatever is left reported item by item.
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { backoffDelay, DbkitError, defaultRetryPolicy, sleep, ValidationError } from '../core/index.js';
+import { chunk, keyId, mapConcurrent, pick } from './batching.js';
+import type { AnyEntity, EntityTypes } from './entity.js';
+import { UnprocessedItemsError } from './errors.js';
+import type { UnprocessedEntry } from './errors.js';
+import { dynamoLimits } from './limits.js';
+import { run, spec, withCapacity } from './runtime.js';
+import type { CallOptions, Runtime } from './runtime.js';
+
+/** One write in a batch: built by `batchPut` / `batchDelete`, so it knows its entity and key. */
+export interface BatchWriteRequest {
+  readonly action: 'put' | 'delete';
+  readonly entity: AnyEntity;
+  readonly table: string;
+  /** The primary key of the item written or deleted. */
+  readonly key: Record<string, unknown>;
+  /** The full stored item for a put. */
+  readonly item?: Record<string, unknown>;
+  /** Identity of the item (table and key), computed once. */
+  readonly id: string;
+}
+
+function tableKeyNames(entity: AnyEntity): string[] {
+  const t = entity.table;
+  return t.sortKey === undefined ? [t.partitionKey] : [t.partitionKey, t.sortKey];
+}
+
+/**
+ * A batch put of one entity item (validated and keyed now, sent later).
+ *
+ * @example
+ * ```ts
+ * await db.batchWrite([batchPut(User, { id: '1', email: 'a@b.c', name: 'Ada' }), batchDelete(Post, { userId: '1', postId: '9' })])
+ * ```
+ */
+export function batchPut<T extends EntityTypes>(
+  entity: { '~types': T } & AnyEntity,
+  input: T['input'],
+): BatchWriteRequest {
+  const item = entity.toItem(input, { operation: 'batchWrite' });
+  const key = pick(item, tableKeyNames(entity));
+  return { action: 'put', entity, table: entity.table.name, key, item, id: keyId(entity.table.name, key) };
+}
+
+/**
+ * A batch delete of one entity item by key.
+ *
+ * @example
+ * ```ts
+ * batchDelete(User, { id: '1' })
+ * ```
+ */
+export function batchDelete<T extends EntityTypes>(
+  entity: { '~types': T } & AnyEntity,
+  key: T['key'],
+): BatchWriteRequest {
+  const stored = entity.key(key);
+  return {
+    action: 'delete',
+    entity,
+    table: entity.table.name,
+    key: stored,
+    id: keyId(entity.table.name, stored),
+  };
+}
+
+/**
+ * The BatchWriteItem params for requests, in chunks of 25. Throws a ValidationError when the same
+ * item appears twice (DynamoDB would reject the batch).
+ *
+ * @example
+ * ```ts
+ * batchWriteParams(requests).length // Math.ceil(requests.length / 25)
+ * ```
+ */
+export function batchWriteParams(requests: readonly BatchWriteRequest[]): BatchWriteCommandInput[] {
+  checkDuplicates(requests);
+  return chunk(requests, dynamoLimits.batchWriteItems).map(toParams);
+}
+
+function checkDuplicates(requests: readonly BatchWriteRequest[]): void {
+  const seen = new Set<string>();
+  for (const [index, r] of requests.entries()) {
+    const id = r.id;
+    if (seen.has(id)) {
+      throw new ValidationError(
+        [
+          {
+            path: [index],
+            message: `the same ${r.entity.name} item appears twice in one batch`,
+            code: 'batch.duplicateKey',
+          },
+        ],
+        {
+          engine: 'dynamodb',
+          code: 'batch.duplicateKey',
+        },
+      );
+    }
+    seen.add(id);
+  }
+}
+
+function toParams(requests: readonly BatchWriteRequest[]): BatchWriteCommandInput {
+  const RequestItems: NonNullable<BatchWriteCommandInput['RequestItems']> = {};
+  for (const r of requests) {
+    const list = (RequestItems[r.table] ??= []);
+    list.push(r.action === 'put' ? { PutRequest: { Item: r.item } } : { DeleteRequest: { Key: r.key } });
+  }
+  return { RequestItems };
+}
+
+function unprocessedIds(
+  out: {
+    UnprocessedItems?:
+      | Record<
+          string,
+          {
+            PutRequest?: { Item?: Record<string, unknown> | undefined } | undefined;
+            DeleteRequest?: { Key?: Record<string, unknown> | undefined } | undefined;
+          }[]
+        >
+      | undefined;
+  },
+  pending: readonly BatchWriteRequest[],
+): Set<string> {
+  const ids = new Set<string>();
+  for (const [table, writes] of Object.entries(out.UnprocessedItems ?? {})) {
+    for (const w of writes) {
+      const source = w.PutRequest?.Item ?? w.DeleteRequest?.Key;
+      if (source === undefined) continue;
+      const anyRequest = pending.find((r) => r.table === table);
+      if (anyRequest === undefined) continue;
+      ids.add(keyId(table, pick(source, tableKeyNames(anyRequest.entity))));
+    }
+  }
+  return ids;
+}
+
+/** Options of batch operations. */
+export interface BatchOptions extends CallOptions {
+  /** Parallel requests. Default: the client's `batchConcurrency` (4). */
+  concurrency?: number;
+}
+
+/** What a batch write did. */
+export interface BatchWriteResult {
+  /** Requests written (all of them, when the call returns). */
+  written: number;
+  /** Retries of unprocessed items. */
+  retries: number;
+}
+
+/**
+ * Writes requests in chunks of 25 with bounded concurrency. UnprocessedItems are retried with the
+ * core's backoff up to the retry policy's attempts; a chunk that stays throttled counts as
+ * unprocessed. If anything is left, the call fails with an UnprocessedItemsError listing exactly
+ * those items; nothing is dropped silently.
+ *
+ * @example
+ * ```ts
+ * await batchWrite(runtime, users.map((u) => batchPut(User, u)))
+ * ```
+ */
+export async function batchWrite(
+  runtime: Runtime,
+  requests: readonly BatchWriteRequest[],
+  options: BatchOptions = {},
+): Promise<BatchWriteResult> {
+  checkDuplicates(requests);
+  const policy = options.retry ?? runtime.retry;
+  const maxAttempts =
+    policy === false ? 1 : Math.max(1, policy.maxAttempts ?? defaultRetryPolicy.maxAttempts);
+  const leftovers: UnprocessedEntry[] = [];
+  let retries = 0;
+  let firstError: unknown;
+  const target = [...new Set(requests.map((r) => r.table))].join(',');
+  await mapConcurrent(
+    chunk(requests, dynamoLimits.batchWriteItems),
+    options.concurrency ?? runtime.batchConcurrency,
+    async (group) => {
+      let pending = group;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const params = withCapacity(runtime, toParams(pending));
+        let remaining: BatchWriteRequest[];
+        try {
+          const out = await run(
+            runtime,
+            spec('batchWrite', target, 'write', true),
+            (signal) =>
+              runtime.document.send(
+                new BatchWriteCommand(params),
+                signal === undefined ? {} : { abortSignal: signal },
+              ),
+            options,
+            () => pending.length,
+          );
+          const ids = unprocessedIds(out, pending);
+          remaining = ids.size === 0 ? [] : pending.filter((r) => ids.has(r.id));
+        } catch (err) {
+          // The executor already retried this request; its items are reported, not retried again.
+          if (!(err instanceof DbkitError) || err.kind !== 'throttled') throw err;
+          firstError ??= err;
+          for (const r of pending)
+            leftovers.push({ table: r.table, entity: r.entity.name, key: r.key, action: r.action });
+          return;
+        }
+        if (remaining.length === 0) return;
+        if (attempt >= maxAttempts) {
+          for (const r of remaining)
+            leftovers.push({ table: r.table, entity: r.entity.name, key: r.key, action: r.action });
+          return;
+        }
+        retries += 1;
+        await sleep(backoffDelay(attempt, policy === false ? {} : policy), options.signal);
+        pending = remaining;
+      }
+    },
+  );
+  if (leftovers.length > 0) {
+    throw new UnprocessedItemsError(
+      `${leftovers.length} of ${requests.length} batch writes were still unprocessed after ${maxAttempts} attempts`,
+      {
+        engine: 'dynamodb',
+        operation: 'batchWrite',
+        target,
+        unprocessed: leftovers,
+        ...(firstError === undefined ? {} : { cause: firstError }),
+      },
+    );
+  }
+  return { written: requests.length, retries };
+}

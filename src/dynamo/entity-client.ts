@@ -1,0 +1,317 @@
+// An entity bound to a client: the repository operations (create, get, put, update, delete, query, list) sent through core's executor.
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../core/index.js';
+import type { DbkitError, OperationSpec, Page, Repository } from '../core/index.js';
+import { batchGet, batchGetKey } from './batch-get.js';
+import { batchDelete, batchPut, batchWrite } from './batch-write.js';
+import type { BatchOptions, BatchWriteResult } from './batch-write.js';
+import type { AnyEntity, Entity, EntityTypes } from './entity.js';
+import { awsErrorName, mapDynamoError, versionConflict } from './errors.js';
+import { createParams, deleteParams, getParams, putParams, updateParams } from './item-params.js';
+import type { DeleteOptions, GetOptions, PutOptions, UpdateOptions } from './item-params.js';
+import { queryAll, queryPage } from './query.js';
+import type { QueryAllOptions, QueryInput, QueryResult } from './query.js';
+import { run, spec, withCapacity } from './runtime.js';
+import type { CallOptions, Runtime } from './runtime.js';
+import { scanAll, scanPage } from './scan.js';
+import type { ScanAllOptions, ScanOptions } from './scan.js';
+import type { UpdateActions } from './update-builder.js';
+
+/** The pure request builders of an entity: params only, nothing sent. */
+export interface EntityParams<T extends EntityTypes> {
+  get(key: T['key'], options?: GetOptions): ReturnType<typeof getParams>;
+  create(input: T['input'], options?: { now?: string }): ReturnType<typeof createParams>;
+  put(input: T['input'], options?: PutOptions<T>): ReturnType<typeof putParams>;
+  update(
+    key: T['key'],
+    actions: UpdateActions<T['item']>,
+    options?: UpdateOptions<T>,
+  ): ReturnType<typeof updateParams>;
+  delete(key: T['key'], options?: DeleteOptions<T>): ReturnType<typeof deleteParams>;
+}
+
+/**
+ * An entity bound to a client. Implements the core Repository contract (`create`, `get`,
+ * `update`, `delete`, `list`) plus DynamoDB's own operations.
+ *
+ * @example
+ * ```ts
+ * const users = db.entity(User)
+ * const ada = await users.create({ id: '1', email: 'ada@example.com', name: 'Ada' })
+ * await users.update({ id: '1' }, { set: { name: 'Ada L.' } }, { expectedVersion: ada.version })
+ * ```
+ */
+export interface EntityClient<T extends EntityTypes> extends Repository<
+  T['item'],
+  T['key'],
+  T['input'],
+  UpdateActions<T['item']>,
+  QueryInput<T>
+> {
+  readonly entity: Entity<T>;
+  /** The request each operation would send, without sending it. */
+  readonly params: EntityParams<T>;
+  /** Puts a new item; ConflictError if one with the same key exists. */
+  create(input: T['input'], options?: CallOptions & { now?: string }): Promise<T['item']>;
+  /** Reads by key; `null` when absent. */
+  get(key: T['key'], options?: GetOptions & CallOptions): Promise<T['item'] | null>;
+  /** Replaces an item, optionally guarded by a condition or an expected version. */
+  put(input: T['input'], options?: PutOptions<T> & CallOptions): Promise<T['item']>;
+  /** Applies typed update actions; NotFoundError when the item is missing (unless `upsert`). */
+  update(
+    key: T['key'],
+    actions: UpdateActions<T['item']>,
+    options?: UpdateOptions<T> & CallOptions & { returnValues?: 'ALL_NEW' },
+  ): Promise<T['item']>;
+  update(
+    key: T['key'],
+    actions: UpdateActions<T['item']>,
+    options: UpdateOptions<T> & CallOptions & { returnValues: 'UPDATED_NEW' },
+  ): Promise<Partial<T['item']>>;
+  /** Deletes an item; NotFoundError when missing (unless `mustExist: false`). */
+  delete(key: T['key'], options?: DeleteOptions<T> & CallOptions & { returnOld?: false }): Promise<void>;
+  delete(
+    key: T['key'],
+    options: DeleteOptions<T> & CallOptions & { returnOld: true },
+  ): Promise<T['item'] | null>;
+  /** One page of a query on the primary key or a GSI. */
+  query<Q extends QueryInput<T>>(input: Q, options?: CallOptions): Promise<Page<QueryResult<T, Q>>>;
+  /** Every page of a query, bounded by `maxItems` (default 10,000). */
+  queryAll<Q extends QueryInput<T>>(
+    input: Q,
+    options?: QueryAllOptions,
+  ): AsyncGenerator<Page<QueryResult<T, Q>>, void, undefined>;
+  /** The Repository `list`: a query page with `limit` and `cursor`. */
+  list(query: QueryInput<T>, options?: { limit?: number; cursor?: string | null }): Promise<Page<T['item']>>;
+  /** Reads many keys; one entry per key in order, `null` when absent. */
+  batchGet(
+    keys: readonly T['key'][],
+    options?: BatchOptions & { consistent?: boolean },
+  ): Promise<(T['item'] | null)[]>;
+  /** Puts and deletes many items in chunks of 25. */
+  batchWrite(
+    writes: { put?: readonly T['input'][]; delete?: readonly T['key'][] },
+    options?: BatchOptions,
+  ): Promise<BatchWriteResult>;
+  /** One page of a scan of this entity's items; requires `allowScan: true`. */
+  scan(options: ScanOptions & CallOptions): Promise<Page<T['item']>>;
+  /** A full (optionally parallel) scan of this entity's items; requires `allowScan: true`. */
+  scanAll(options: ScanAllOptions): AsyncGenerator<Page<T['item']>, void, undefined>;
+}
+
+interface ConditionContext {
+  create?: boolean;
+  expectedVersion?: number | undefined;
+  mustExist: boolean;
+}
+
+function oldVersion(err: unknown): { exists: boolean; version: number | undefined } {
+  // Writes with a condition ask for ReturnValuesOnConditionCheckFailure=ALL_OLD, so no Item means no item.
+  const item = (err as { Item?: Record<string, { N?: string } | number> }).Item;
+  if (item === undefined) return { exists: false, version: undefined };
+  const v = item.version;
+  const version = typeof v === 'number' ? v : v?.N === undefined ? undefined : Number(v.N);
+  return { exists: Object.keys(item).length > 0, version };
+}
+
+/** Maps a ConditionalCheckFailed by what the operation asked for: conflict, not found, version conflict or condition failed. */
+function conditionError(
+  err: unknown,
+  entity: AnyEntity,
+  opSpec: OperationSpec,
+  ctx: ConditionContext,
+): DbkitError {
+  if (awsErrorName(err) !== 'ConditionalCheckFailedException') return mapDynamoError(err, opSpec);
+  const base = {
+    engine: 'dynamodb' as const,
+    operation: opSpec.operation,
+    target: opSpec.target,
+    cause: err,
+  };
+  if (ctx.create === true) {
+    return new ConflictError(`${entity.name} already exists with this key`, {
+      ...base,
+      code: 'conflict.exists',
+      fields: [...(entity.keys.primary?.pk.attributes ?? []), ...(entity.keys.primary?.sk?.attributes ?? [])],
+    });
+  }
+  const old = oldVersion(err);
+  if (!old.exists && ctx.mustExist)
+    return new NotFoundError(`${entity.name} not found`, { ...base, code: 'not_found' });
+  if (
+    ctx.expectedVersion !== undefined &&
+    (old.version === undefined || old.version !== ctx.expectedVersion)
+  ) {
+    return versionConflict(opSpec, entity.name, ctx.expectedVersion, old.version, err);
+  }
+  return mapDynamoError(err, opSpec);
+}
+
+function abortOf(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
+}
+
+/**
+ * Binds an entity to a runtime.
+ *
+ * @example
+ * ```ts
+ * const users = bindEntity(runtime, User)
+ * ```
+ */
+export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Entity<T>): EntityClient<T> {
+  const e = entity as unknown as AnyEntity;
+  const target = e.table.name;
+  const specs = {
+    get: spec('get', target, 'read', true),
+    create: spec('create', target, 'write', false),
+    put: spec('put', target, 'write', true),
+    update: spec('update', target, 'write', false),
+    updateVersioned: spec('update', target, 'write', true),
+    delete: spec('delete', target, 'write', true),
+  };
+  const keyAttrs = new Set(
+    Object.values(e.keys).flatMap((k) => (k.skName === undefined ? [k.pkName] : [k.pkName, k.skName])),
+  );
+  const strip = (item: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const key in item) if (key !== e.table.entityAttribute && !keyAttrs.has(key)) out[key] = item[key];
+    return out;
+  };
+  const params: EntityParams<T> = {
+    get: (key, options) => getParams<T>(entity, key, options),
+    create: (input, options) => createParams<T>(entity, input, options),
+    put: (input, options) => putParams<T>(entity, input, options),
+    update: (key, actions, options) => updateParams<T>(entity, key, actions, options),
+    delete: (key, options) => deleteParams<T>(entity, key, options),
+  };
+
+  const client = {
+    entity,
+    params,
+    async create(input: T['input'], options: CallOptions & { now?: string } = {}) {
+      const p = withCapacity(
+        runtime,
+        createParams<T>(entity, input, options.now === undefined ? {} : { now: options.now }),
+      );
+      await run(
+        runtime,
+        specs.create,
+        async (signal) => {
+          try {
+            return await runtime.document.send(new PutCommand(p), abortOf(signal));
+          } catch (err) {
+            throw conditionError(err, e, specs.create, { create: true, mustExist: false });
+          }
+        },
+        options,
+      );
+      return strip(p.Item as Record<string, unknown>);
+    },
+    async get(key: T['key'], options: GetOptions & CallOptions = {}) {
+      const p = withCapacity(runtime, getParams<T>(entity, key, options));
+      const out = await run(
+        runtime,
+        specs.get,
+        (signal) => runtime.document.send(new GetCommand(p), abortOf(signal)),
+        options,
+        (r) => (r.Item ? 1 : 0),
+      );
+      const raw = out.Item as Record<string, unknown> | undefined;
+      return raw === undefined || !e.owns(raw) ? null : e.parse(raw, 'get');
+    },
+    async put(input: T['input'], options: PutOptions<T> & CallOptions = {}) {
+      const p = withCapacity(runtime, putParams<T>(entity, input, options));
+      await run(
+        runtime,
+        specs.put,
+        async (signal) => {
+          try {
+            return await runtime.document.send(new PutCommand(p), abortOf(signal));
+          } catch (err) {
+            throw conditionError(err, e, specs.put, {
+              expectedVersion: options.expectedVersion,
+              mustExist: options.expectedVersion !== undefined,
+            });
+          }
+        },
+        options,
+      );
+      return strip(p.Item as Record<string, unknown>);
+    },
+    async update(
+      key: T['key'],
+      actions: UpdateActions<T['item']>,
+      options: UpdateOptions<T> & CallOptions = {},
+    ) {
+      const p = withCapacity(runtime, updateParams<T>(entity, key, actions, options));
+      const opSpec = options.expectedVersion === undefined ? specs.update : specs.updateVersioned;
+      const out = await run(
+        runtime,
+        opSpec,
+        async (signal) => {
+          try {
+            return await runtime.document.send(new UpdateCommand(p), abortOf(signal));
+          } catch (err) {
+            throw conditionError(err, e, opSpec, {
+              expectedVersion: options.expectedVersion,
+              mustExist: options.upsert !== true,
+            });
+          }
+        },
+        options,
+      );
+      const raw = (out.Attributes ?? {}) as Record<string, unknown>;
+      if (options.returnValues === 'UPDATED_NEW') return strip(raw);
+      return e.parse(raw, 'update');
+    },
+    async delete(key: T['key'], options: DeleteOptions<T> & CallOptions = {}) {
+      const p = withCapacity(runtime, deleteParams<T>(entity, key, options));
+      const out = await run(
+        runtime,
+        specs.delete,
+        async (signal) => {
+          try {
+            return await runtime.document.send(new DeleteCommand(p), abortOf(signal));
+          } catch (err) {
+            throw conditionError(err, e, specs.delete, {
+              expectedVersion: options.expectedVersion,
+              mustExist: options.mustExist !== false,
+            });
+          }
+        },
+        options,
+      );
+      if (options.returnOld !== true) return undefined;
+      const raw = out.Attributes as Record<string, unknown> | undefined;
+      return raw === undefined ? null : e.parse(raw, 'delete');
+    },
+    query: (input: QueryInput<T>, options?: CallOptions) =>
+      queryPage<T, QueryInput<T>>(runtime, e, input, options),
+    queryAll: (input: QueryInput<T>, options?: QueryAllOptions) =>
+      queryAll<T, QueryInput<T>>(runtime, e, input, options),
+    list: (query: QueryInput<T>, options: { limit?: number; cursor?: string | null } = {}) =>
+      queryPage<T, QueryInput<T>>(runtime, e, { ...query, ...options }),
+    batchGet: (keys: readonly T['key'][], options?: BatchOptions & { consistent?: boolean }) =>
+      batchGet(
+        runtime,
+        keys.map((k) => batchGetKey(e, k)),
+        options,
+      ),
+    batchWrite: (
+      writes: { put?: readonly T['input'][]; delete?: readonly T['key'][] },
+      options?: BatchOptions,
+    ) =>
+      batchWrite(
+        runtime,
+        [
+          ...(writes.put ?? []).map((i) => batchPut(e, i)),
+          ...(writes.delete ?? []).map((k) => batchDelete(e, k)),
+        ],
+        options,
+      ),
+    scan: (options: ScanOptions & CallOptions) => scanPage(runtime, e, options),
+    scanAll: (options: ScanAllOptions) => scanAll(runtime, e, options),
+  };
+  return client as unknown as EntityClient<T>;
+}
