@@ -1,0 +1,358 @@
+// The example's store on MongoDB (or FerretDB, mongo-java-server): embedded addresses, separate comments, aggregation, TTL.
+import { z } from 'zod';
+import {
+  ConditionFailedError,
+  ConflictError,
+  NotFoundError,
+  UnsupportedError,
+} from '../../../src/core/index.js';
+import {
+  connectMongo,
+  defineCollection,
+  mongoRepository,
+  op,
+  withTransaction,
+} from '../../../src/mongo/index.js';
+import { Address, Role } from '../domain.js';
+import type { Transfer, User } from '../domain.js';
+import type { Store } from '../store.js';
+
+const users = defineCollection({
+  name: 'users',
+  schema: z.object({
+    _id: z.string(),
+    name: z.string(),
+    email: z.string(),
+    role: Role,
+    addresses: z.array(Address).max(5),
+  }),
+  indexes: [{ key: { email: 1 }, unique: true }],
+  idType: 'string',
+  version: true,
+  timestamps: true,
+  mapId: true,
+});
+// Comments live in their own collection: a post's comments are unbounded, a document is not.
+const posts = defineCollection({
+  name: 'posts',
+  schema: z.object({
+    _id: z.string(),
+    authorId: z.string(),
+    title: z.string(),
+    content: z.string(),
+    tags: z.array(z.string()),
+    published: z.boolean(),
+    likeCount: z.number().int(),
+    createdAt: z.date(),
+  }),
+  indexes: [{ key: { authorId: 1, createdAt: -1, _id: -1 } }, { key: { published: 1, createdAt: -1 } }],
+  idType: 'string',
+  mapId: true,
+});
+const comments = defineCollection({
+  name: 'comments',
+  schema: z.object({
+    _id: z.string(),
+    postId: z.string(),
+    authorId: z.string(),
+    content: z.string(),
+    createdAt: z.date(),
+  }),
+  indexes: [{ key: { postId: 1, createdAt: 1, _id: 1 } }],
+  idType: 'string',
+  mapId: true,
+});
+const accounts = defineCollection({
+  name: 'accounts',
+  schema: z.object({ _id: z.string(), ownerId: z.string(), balance: z.number().int().min(0) }),
+  indexes: [{ key: { ownerId: 1 } }],
+  idType: 'string',
+  timestamps: true,
+  mapId: true,
+});
+const transfers = defineCollection({
+  name: 'transfers',
+  schema: z.object({
+    _id: z.string(),
+    idempotencyKey: z.string(),
+    fromId: z.string(),
+    toId: z.string(),
+    amount: z.number().int(),
+  }),
+  indexes: [{ key: { idempotencyKey: 1 }, unique: true }],
+  idType: 'string',
+  timestamps: true,
+  mapId: true,
+});
+const sessions = defineCollection({
+  name: 'sessions',
+  schema: z.object({ _id: z.string(), userId: z.string(), expiresAt: z.date() }),
+  // MongoDB deletes expired sessions itself; engines without TTL indexes only report it.
+  indexes: [{ key: { expiresAt: 1 }, expireAfterSeconds: 0 }],
+  idType: 'string',
+  mapId: true,
+});
+
+/** Where the MongoDB store runs. */
+export interface MongoStoreOptions {
+  uri: string;
+  database: string;
+  /** Drop the database on close (tests). */
+  dropOnClose?: boolean;
+}
+
+const iso = (d: Date): string => d.toISOString();
+
+/**
+ * Opens the store, creating the declared indexes (an engine that cannot build one, such as a TTL
+ * index on FerretDB, is reported rather than fatal).
+ *
+ * @example
+ * ```ts
+ * const store = await openMongoStore({ uri: process.env.MONGODB_URI!, database: 'app' })
+ * ```
+ */
+export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
+  const mongo = await connectMongo({ uri: options.uri, dbName: options.database, shared: false });
+  const caps = await mongo.capabilities();
+  const repo = {
+    users: mongoRepository(mongo, users),
+    posts: mongoRepository(mongo, posts),
+    comments: mongoRepository(mongo, comments),
+    accounts: mongoRepository(mongo, accounts),
+    transfers: mongoRepository(mongo, transfers),
+    sessions: mongoRepository(mongo, sessions),
+  };
+  for (const r of Object.values(repo)) await r.syncIndexes({ onUnsupported: 'report' });
+
+  const toUser = (u: Awaited<ReturnType<typeof repo.users.create>>): User => ({
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    role: u.role,
+    addresses: u.addresses,
+    version: u.version,
+    createdAt: iso(u.createdAt),
+    updatedAt: iso(u.updatedAt),
+  });
+  const toPost = (p: Awaited<ReturnType<typeof repo.posts.create>>) => ({
+    ...p,
+    createdAt: iso(p.createdAt),
+  });
+  const toComment = (c: Awaited<ReturnType<typeof repo.comments.create>>) => ({
+    ...c,
+    createdAt: iso(c.createdAt),
+  });
+  const toTransfer = (t: Awaited<ReturnType<typeof repo.transfers.create>>): Transfer => ({
+    id: t.id,
+    idempotencyKey: t.idempotencyKey,
+    fromId: t.fromId,
+    toId: t.toId,
+    amount: t.amount,
+    createdAt: iso(t.createdAt),
+  });
+
+  async function replayTransfer(
+    idempotencyKey: string,
+    input: { fromId: string; toId: string; amount: number },
+  ): Promise<Transfer> {
+    const existing = await repo.transfers.findOne({ idempotencyKey });
+    if (!existing) throw new NotFoundError(`transfer ${idempotencyKey} vanished`);
+    if (
+      existing.fromId !== input.fromId ||
+      existing.toId !== input.toId ||
+      existing.amount !== input.amount
+    ) {
+      throw new ConflictError('this Idempotency-Key was already used for a different transfer', {
+        fields: ['idempotencyKey'],
+      });
+    }
+    return toTransfer(existing);
+  }
+
+  return {
+    engine: 'mongo',
+    // FerretDB v1 (SQLite) applies $inc as read-then-write: concurrent increments can be lost.
+    capabilities: { transactions: caps.transactions, atomicUpdates: caps.flavor !== 'ferretdb' },
+
+    async createUser(id, input) {
+      return toUser(await repo.users.create({ _id: id, ...input }));
+    },
+    async getUser(id) {
+      const u = await repo.users.findById(id);
+      return u && toUser(u);
+    },
+    async getUserByEmail(email) {
+      const u = await repo.users.findOne({ email });
+      return u && toUser(u);
+    },
+    async updateUser(id, patch, expectedVersion) {
+      const $set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      return toUser(await repo.users.update(id, { $set }, { expectedVersion }));
+    },
+
+    async createPost(id, authorId, input) {
+      return toPost(
+        await repo.posts.create({ _id: id, authorId, ...input, likeCount: 0, createdAt: new Date() }),
+      );
+    },
+    async getPost(id) {
+      const p = await repo.posts.findById(id);
+      return p && toPost(p);
+    },
+    async listPostsByAuthor(authorId, page) {
+      const result = await repo.posts.paginate(
+        { authorId },
+        { sort: { createdAt: -1 }, limit: page.limit, cursor: page.cursor ?? null },
+      );
+      return { items: result.items.map(toPost), cursor: result.cursor };
+    },
+    async likePost(id) {
+      // One atomic $inc on one document: no transaction needed.
+      const post = await repo.posts.update(id, { $inc: { likeCount: 1 } });
+      return post.likeCount;
+    },
+
+    async addComment(id, postId, input) {
+      return toComment(await repo.comments.create({ _id: id, postId, ...input, createdAt: new Date() }));
+    },
+    async listComments(postId, page) {
+      const result = await repo.comments.paginate(
+        { postId },
+        { sort: { createdAt: 1 }, limit: page.limit, cursor: page.cursor ?? null },
+      );
+      return { items: result.items.map(toComment), cursor: result.cursor };
+    },
+
+    async topAuthors(limit) {
+      type Row = { authorId: string; name: string; publishedCount: number; latestPostTitle: string };
+      const order = (x: Row, y: Row) =>
+        y.publishedCount - x.publishedCount ||
+        x.name.localeCompare(y.name) ||
+        x.authorId.localeCompare(y.authorId);
+      if (caps.joins) {
+        // The seed's pipeline, where the engine has $first and $lookup: one round trip.
+        return repo.posts.aggregate<Row>([
+          { $match: { published: true } },
+          { $sort: { createdAt: -1, _id: -1 } },
+          {
+            $group: { _id: '$authorId', publishedCount: { $sum: 1 }, latestPostTitle: { $first: '$title' } },
+          },
+          { $lookup: { from: 'users', localField: '_id', foreignField: '_id', as: 'author' } },
+          { $unwind: '$author' },
+          {
+            $project: {
+              _id: 0,
+              authorId: '$_id',
+              name: '$author.name',
+              publishedCount: 1,
+              latestPostTitle: 1,
+            },
+          },
+          { $sort: { publishedCount: -1, name: 1, authorId: 1 } },
+          { $limit: limit },
+        ]);
+      }
+      // FerretDB v1 has only $sum in $group and no $lookup: count there, join names with one $in read,
+      // then read each of the (at most `limit`) winners' latest title through the (authorId, createdAt) index.
+      const grouped = await repo.posts.aggregate<{ _id: string; publishedCount: number }>([
+        { $match: { published: true } },
+        { $group: { _id: '$authorId', publishedCount: { $sum: 1 } } },
+      ]);
+      const authors = await repo.users.findMany(
+        { _id: op.in(grouped.map((g) => g._id)) },
+        { select: ['id', 'name'], limit: 1000 },
+      );
+      const nameOf = new Map(authors.map((a) => [a.id, a.name]));
+      const top = grouped
+        .map((g) => ({
+          authorId: g._id,
+          name: nameOf.get(g._id) ?? '',
+          publishedCount: g.publishedCount,
+          latestPostTitle: '',
+        }))
+        .sort(order)
+        .slice(0, limit);
+      await Promise.all(
+        top.map(async (row) => {
+          const latest = await repo.posts.findOne(
+            { authorId: row.authorId, published: true },
+            { sort: { createdAt: -1 }, select: ['title'] },
+          );
+          row.latestPostTitle = latest?.title ?? '';
+        }),
+      );
+      return top;
+    },
+
+    async openAccount(id, input) {
+      const a = await repo.accounts.create({ _id: id, ownerId: input.ownerId, balance: input.balance });
+      return { id: a.id, ownerId: a.ownerId, balance: a.balance, createdAt: iso(a.createdAt) };
+    },
+    async getAccount(id) {
+      const a = await repo.accounts.findById(id);
+      return a && { id: a.id, ownerId: a.ownerId, balance: a.balance, createdAt: iso(a.createdAt) };
+    },
+    async transfer(id, idempotencyKey, input) {
+      if (!caps.transactions) {
+        throw new UnsupportedError(
+          `transfers need multi-document transactions, which this ${caps.flavor} deployment lacks: use a MongoDB replica set`,
+          { feature: 'transactions', engine: 'mongodb' },
+        );
+      }
+      const seen = await repo.transfers.findOne({ idempotencyKey });
+      if (seen) return replayTransfer(idempotencyKey, input);
+      try {
+        return await withTransaction(mongo, async (tx) => {
+          const accountsTx = tx.use(repo.accounts);
+          // The filter carries the funds check, so the debit and the check are one atomic write.
+          const debited = await accountsTx.updateMany(
+            { _id: input.fromId, balance: op.gte(input.amount) },
+            { $inc: { balance: -input.amount } },
+          );
+          if (debited.matchedCount !== 1) {
+            if (!(await accountsTx.exists({ _id: input.fromId })))
+              throw new NotFoundError(`account ${input.fromId} not found`);
+            throw new ConditionFailedError(
+              `account ${input.fromId} has insufficient funds for ${input.amount}`,
+              { code: 'condition_failed.insufficientFunds' },
+            );
+          }
+          const credited = await accountsTx.updateMany(
+            { _id: input.toId },
+            { $inc: { balance: input.amount } },
+          );
+          if (credited.matchedCount !== 1) throw new NotFoundError(`account ${input.toId} not found`);
+          return toTransfer(await tx.use(repo.transfers).create({ _id: id, idempotencyKey, ...input }));
+        });
+      } catch (err) {
+        if (err instanceof ConflictError && err.fields.includes('idempotencyKey'))
+          return replayTransfer(idempotencyKey, input);
+        throw err;
+      }
+    },
+
+    async createSession(token, input) {
+      const s = await repo.sessions.create({
+        _id: token,
+        userId: input.userId,
+        expiresAt: new Date(Date.now() + input.ttlSeconds * 1000),
+      });
+      return { token: s.id, userId: s.userId, expiresAt: iso(s.expiresAt) };
+    },
+    async getSession(token) {
+      // The TTL monitor runs once a minute: reads must ignore what it has not deleted yet.
+      const s = await repo.sessions.findOne({ _id: token, expiresAt: op.gt(new Date()) });
+      return s && { token: s.id, userId: s.userId, expiresAt: iso(s.expiresAt) };
+    },
+    async sweepSessions() {
+      if (caps.ttl) return 0;
+      return repo.sessions.deleteMany({ expiresAt: op.lte(new Date()) });
+    },
+
+    async close() {
+      if (options.dropOnClose) await mongo.db.dropDatabase();
+      await mongo.close();
+    },
+  };
+}
