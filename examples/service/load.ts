@@ -9,7 +9,7 @@ import { engineFromEnv, openStore } from './stores/index.js';
 const seconds = Number(process.argv[2] ?? 30);
 const engine = engineFromEnv();
 const store = await openStore(engine);
-const demo = await seedDemo(store);
+const demo = await seedDemo(store, { uniqueEmails: true });
 const app = await buildApp({ store });
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 const [accountA, accountB] = demo.accountIds;

@@ -5,7 +5,9 @@ import { engineFromEnv, openStore } from './stores/index.js';
 
 const engine = engineFromEnv();
 const store = await openStore(engine);
-const demo = await seedDemo(store);
+const inMemory = engine === 'pglite' && !process.env.DBKIT_PGLITE_DIR;
+const demo = await seedDemo(store, { uniqueEmails: !inMemory });
+const sweeper = setInterval(() => void store.sweepSessions(), 60_000).unref();
 const app = await buildApp({
   store,
   logger: process.env.LOG_LEVEL ? { level: process.env.LOG_LEVEL } : false,
@@ -24,11 +26,12 @@ process.stdout.write(
     `  curl -s "${url}/users/${demo.userId}/posts?limit=2"            # then pass ?cursor=<nextCursor>`,
     `  curl -s -X POST ${url}/posts/${demo.postId}/like`,
     `  curl -s ${url}/reports/top-authors`,
-    `  curl -s -X PATCH ${url}/users/${demo.userId} -H 'content-type: application/json' -H 'if-match: "0"' -d '{"name":"Ada King"}'`,
+    `  curl -s -X PATCH ${url}/users/${demo.userId} -H 'content-type: application/json' -H 'if-match: "${demo.version}"' -d '{"name":"Ada King"}'`,
     `  curl -s -X POST ${url}/transfers -H 'content-type: application/json' -H 'idempotency-key: demo-transfer-1' -d '{"fromId":"${from}","toId":"${to}","amount":100}'`,
     `  curl -s -X POST ${url}/users -H 'content-type: application/json' -d '{"name":"","email":"nope"}'   # 400 problem details`,
     `  curl -s ${url}/openapi.json`,
     '',
+    `PATCH needs the ETag from GET as If-Match; a stale one is a 412. DBKIT_ENGINE=postgres|dynamo|mongo picks another engine.`,
     'Ctrl-C stops it.',
     '',
   ].join('\n'),
@@ -36,6 +39,7 @@ process.stdout.write(
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    clearInterval(sweeper);
     void app.close().then(() => process.exit(0));
   });
 }

@@ -8,26 +8,33 @@ export interface DemoData {
   email: string;
   postId: string;
   accountIds: [string, string];
+  /** The demo user's version, for If-Match. */
+  version: number;
 }
 
 /**
- * Seeds three authors (one with published posts, comments and two accounts).
+ * Seeds two authors with posts, a comment and two accounts. On a database that outlives the
+ * process, `uniqueEmails` keeps a second start from colliding with the first one's users.
  *
  * @example
  * ```ts
- * const demo = await seedDemo(store)
+ * const demo = await seedDemo(store, { uniqueEmails: false })
  * ```
  */
-export async function seedDemo(store: Store): Promise<DemoData> {
+export async function seedDemo(
+  store: Store,
+  options: { uniqueEmails: boolean } = { uniqueEmails: true },
+): Promise<DemoData> {
+  const tag = options.uniqueEmails ? `+${randomUUID().slice(0, 8)}` : '';
   const ada = await store.createUser(randomUUID(), {
     name: 'Ada Lovelace',
-    email: `ada+${randomUUID().slice(0, 8)}@example.com`,
+    email: `ada${tag}@example.com`,
     role: 'admin',
     addresses: [{ label: 'home', street: '12 St James Square', city: 'London', country: 'UK' }],
   });
   const grace = await store.createUser(randomUUID(), {
     name: 'Grace Hopper',
-    email: `grace+${randomUUID().slice(0, 8)}@example.com`,
+    email: `grace${tag}@example.com`,
     role: 'user',
     addresses: [],
   });
@@ -50,5 +57,5 @@ export async function seedDemo(store: Store): Promise<DemoData> {
   await store.addComment(randomUUID(), postId, { authorId: grace.id, content: 'Wonderful notes.' });
   const a = await store.openAccount(randomUUID(), { ownerId: ada.id, balance: 1_000 });
   const b = await store.openAccount(randomUUID(), { ownerId: grace.id, balance: 250 });
-  return { userId: ada.id, email: ada.email, postId, accountIds: [a.id, b.id] };
+  return { userId: ada.id, email: ada.email, postId, accountIds: [a.id, b.id], version: ada.version };
 }

@@ -247,27 +247,39 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
       try {
         return await db.$transactionWithRetry(
           async (tx) => {
-            // The debit is conditional in one statement: a concurrent debit cannot slip in between check and write.
-            const debited = await tx.account.updateMany({
-              where: { id: input.fromId, balance: { gte: input.amount } },
-              data: { balance: { decrement: input.amount } },
-            });
-            if (debited.count !== 1) {
+            // The debit carries its funds check in its WHERE, so check and write are one atomic statement even
+            // under READ COMMITTED (PostgreSQL re-checks the row after waiting for its lock). Rows are locked in
+            // id order, so opposite transfers queue instead of deadlocking.
+            const debit = async () => {
+              const debited = await tx.account.updateMany({
+                where: { id: input.fromId, balance: { gte: input.amount } },
+                data: { balance: { decrement: input.amount } },
+              });
+              if (debited.count === 1) return;
               const from = await tx.account.findUnique({ where: { id: input.fromId }, select: { id: true } });
               if (!from) throw new NotFoundError(`account ${input.fromId} not found`);
               throw new ConditionFailedError(
                 `account ${input.fromId} has insufficient funds for ${input.amount}`,
                 { code: 'condition_failed.insufficientFunds' },
               );
+            };
+            const credit = async () => {
+              const credited = await tx.account.updateMany({
+                where: { id: input.toId },
+                data: { balance: { increment: input.amount } },
+              });
+              if (credited.count !== 1) throw new NotFoundError(`account ${input.toId} not found`);
+            };
+            if (input.fromId < input.toId) {
+              await debit();
+              await credit();
+            } else {
+              await credit();
+              await debit();
             }
-            const credited = await tx.account.updateMany({
-              where: { id: input.toId },
-              data: { balance: { increment: input.amount } },
-            });
-            if (credited.count !== 1) throw new NotFoundError(`account ${input.toId} not found`);
             return toTransfer(await tx.transfer.create({ data: { id, idempotencyKey, ...input } }));
           },
-          { isolationLevel: 'Serializable', timeout: 10_000, maxWait: 5_000 },
+          { isolationLevel: 'ReadCommitted', timeout: 10_000, maxWait: 5_000 },
         );
       } catch (err) {
         // A concurrent request with the same key won the race: answer as a replay.
