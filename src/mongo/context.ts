@@ -1,0 +1,118 @@
+// What a repository's operations share: the driver collection, executor, guard settings, session and output mapping.
+import type { ClientSession, Collection, Document } from 'mongodb';
+import { execute } from '../core/executor.js';
+import type { ExecuteOptions, ExecutorConfig } from '../core/executor.js';
+import type { CollectionDefinition } from './collection.js';
+import type { MongoConnection } from './connect.js';
+import { mapMongoError } from './errors.js';
+import { ScanWatcher } from './explain.js';
+import type { GuardOptions } from './injection-guard.js';
+
+/** Per-call options every repository operation accepts. */
+export interface CallOptions {
+  /** Aborts the operation (and its retries). */
+  signal?: AbortSignal;
+  /** Time limit for the operation including retries, in ms; also sent to the server as maxTimeMS on reads. */
+  timeoutMs?: number;
+}
+
+/** @internal The state one repository (or one transaction-bound view of it) works with. */
+export interface RepoContext {
+  readonly connection: MongoConnection;
+  readonly definition: CollectionDefinition;
+  readonly collection: Collection;
+  readonly executor: ExecutorConfig;
+  readonly guard: GuardOptions;
+  readonly watcher: ScanWatcher;
+  readonly session: ClientSession | undefined;
+  /** Throws when a transaction-bound view is used after its attempt ended. */
+  readonly assertUsable: () => void;
+}
+
+/** @internal Builds the context for a repository over `definition`. */
+export function createContext(connection: MongoConnection, definition: CollectionDefinition): RepoContext {
+  const target = definition.name;
+  return {
+    connection,
+    definition,
+    collection: connection.db.collection(target),
+    executor: {
+      instrumentation: connection.instrumentation,
+      retry: connection.retry,
+      mapError: (err, spec) =>
+        mapMongoError(err, {
+          operation: spec.operation,
+          target: spec.target,
+          uniqueIndexes: definition.uniqueIndexes,
+        }),
+      ...(connection.tracer === undefined ? {} : { tracer: connection.tracer }),
+    },
+    guard: {
+      searchable: definition.searchable,
+      paths: definition.paths,
+      idType: definition.idType,
+      idAlias: definition.mapId,
+      target,
+    },
+    watcher: new ScanWatcher(connection.logger),
+    session: undefined,
+    assertUsable: () => undefined,
+  };
+}
+
+/** @internal Runs one driver call through the core executor (retry, events, error mapping, timeout). */
+export function run<T>(
+  ctx: RepoContext,
+  operation: string,
+  kind: 'read' | 'write',
+  idempotent: boolean,
+  fn: (signal: AbortSignal | undefined) => Promise<T>,
+  options: CallOptions = {},
+  describe?: ExecuteOptions<T>['describe'],
+): Promise<T> {
+  ctx.assertUsable();
+  // Inside a transaction the driver retries the whole callback; dbkit must not retry single statements.
+  const retry = ctx.session?.inTransaction() ? false : undefined;
+  return execute(
+    ctx.executor,
+    { engine: 'mongodb', operation, target: ctx.definition.name, kind, idempotent },
+    (signal) => fn(signal),
+    {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(retry === undefined ? {} : { retry }),
+      ...(describe === undefined ? {} : { describe }),
+    },
+  );
+}
+
+/** @internal Driver options for a read: session, abort signal and server-side time limit. */
+export function readOptions(
+  ctx: RepoContext,
+  signal: AbortSignal | undefined,
+  options: CallOptions,
+): Document {
+  return {
+    ...(ctx.session === undefined ? {} : { session: ctx.session }),
+    ...(signal === undefined ? {} : { signal }),
+    ...(options.timeoutMs === undefined ? {} : { maxTimeMS: options.timeoutMs }),
+  };
+}
+
+/** @internal Driver options for a write: the session when bound to a transaction. */
+export function writeOptions(ctx: RepoContext): { session?: ClientSession } {
+  return ctx.session === undefined ? {} : { session: ctx.session };
+}
+
+/** @internal Turns a stored document into what the repository returns: upgraded, `_id` mapped to `id`. */
+export function toOutput(ctx: RepoContext, doc: Document): Document {
+  const def = ctx.definition;
+  let out = doc;
+  if (def.upgrade !== undefined && def.schemaVersion !== undefined) {
+    const stored = typeof out.schemaVersion === 'number' ? out.schemaVersion : 0;
+    if (stored < def.schemaVersion) out = { ...def.upgrade(out), schemaVersion: def.schemaVersion };
+  }
+  if (!def.mapId || !('_id' in out)) return out;
+  const { _id, ...rest } = out;
+  return { id: String(_id), ...rest };
+}
