@@ -49,8 +49,11 @@ export interface AppOptions {
 const PageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
-function notFound(what: string, id: string): never {
-  throw new NotFoundError(`${what} ${id} not found`, { code: 'not_found' });
+/** Resolves to the record, or throws the NotFoundError the API answers with a 404. */
+async function found<T>(lookup: Promise<T | null>, what: string, id: string): Promise<T> {
+  const record = await lookup;
+  if (record === null) throw new NotFoundError(`${what} ${id} not found`, { code: 'not_found' });
+  return record;
 }
 
 function sendProblem(reply: FastifyReply, err: unknown, instance: string): FastifyReply {
@@ -116,7 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return sendProblem(reply, err, request.url);
   });
 
-  app.get('/health', async () => ({ status: 'ok', engine: store.engine }));
+  app.get('/health', () => ({ status: 'ok', engine: store.engine }));
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   app.post('/users', { schema: { body: NewUser, response: { 201: User } } }, async (req, reply) => {
@@ -126,14 +129,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     '/users',
     { schema: { querystring: z.object({ email: z.string().max(254) }), response: { 200: User } } },
     async (req) => {
-      return (
-        (await store.getUserByEmail(req.query.email.trim().toLowerCase())) ??
-        notFound('user with email', req.query.email)
+      return found(
+        store.getUserByEmail(req.query.email.trim().toLowerCase()),
+        'user with email',
+        req.query.email,
       );
     },
   );
   app.get('/users/:id', { schema: { params: IdParams, response: { 200: User } } }, async (req, reply) => {
-    const user = (await store.getUser(req.params.id)) ?? notFound('user', req.params.id);
+    const user = await found(store.getUser(req.params.id), 'user', req.params.id);
     return reply.header('etag', `"${user.version}"`).send(user);
   });
   app.patch(
@@ -150,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     '/users/:id/posts',
     { schema: { params: IdParams, body: NewPost, response: { 201: Post } } },
     async (req, reply) => {
-      (await store.getUser(req.params.id)) ?? notFound('user', req.params.id);
+      await found(store.getUser(req.params.id), 'user', req.params.id);
       return reply.code(201).send(await store.createPost(randomUUID(), req.params.id, req.body));
     },
   );
@@ -166,7 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
   app.get('/posts/:id', { schema: { params: IdParams, response: { 200: Post } } }, async (req) => {
-    return (await store.getPost(req.params.id)) ?? notFound('post', req.params.id);
+    return await found(store.getPost(req.params.id), 'post', req.params.id);
   });
   app.post(
     '/posts/:id/like',
@@ -179,7 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     '/posts/:id/comments',
     { schema: { params: IdParams, body: NewComment, response: { 201: Comment } } },
     async (req, reply) => {
-      (await store.getPost(req.params.id)) ?? notFound('post', req.params.id);
+      await found(store.getPost(req.params.id), 'post', req.params.id);
       return reply.code(201).send(await store.addComment(randomUUID(), req.params.id, req.body));
     },
   );
@@ -200,11 +204,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   app.post('/accounts', { schema: { body: NewAccount, response: { 201: Account } } }, async (req, reply) => {
-    (await store.getUser(req.body.ownerId)) ?? notFound('user', req.body.ownerId);
+    await found(store.getUser(req.body.ownerId), 'user', req.body.ownerId);
     return reply.code(201).send(await store.openAccount(randomUUID(), req.body));
   });
   app.get('/accounts/:id', { schema: { params: IdParams, response: { 200: Account } } }, async (req) => {
-    return (await store.getAccount(req.params.id)) ?? notFound('account', req.params.id);
+    return await found(store.getAccount(req.params.id), 'account', req.params.id);
   });
   app.post(
     '/transfers',
@@ -220,14 +224,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   app.post('/sessions', { schema: { body: NewSession, response: { 201: Session } } }, async (req, reply) => {
-    (await store.getUser(req.body.userId)) ?? notFound('user', req.body.userId);
+    await found(store.getUser(req.body.userId), 'user', req.body.userId);
     return reply.code(201).send(await store.createSession(randomUUID(), req.body));
   });
   app.get(
     '/sessions/:token',
     { schema: { params: z.object({ token: z.uuid() }), response: { 200: Session } } },
     async (req) => {
-      return (await store.getSession(req.params.token)) ?? notFound('session', req.params.token);
+      return await found(store.getSession(req.params.token), 'session', req.params.token);
     },
   );
 

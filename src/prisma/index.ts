@@ -41,4 +41,6 @@ export { paginate, keysetWhere } from './pagination.js';
 export type { FindManyDelegate, KeysetOrder, PaginateArgs, SortDirection } from './pagination.js';
 export { monitorPool, poolStats } from './pool-stats.js';
 export type { PoolLike, PoolMonitor, PoolMonitorOptions, PoolStats } from './pool-stats.js';
+export { prismaRepository } from './repository.js';
+export type { PrismaRepositoryOptions, RepositoryDelegate } from './repository.js';
 export * from './migrate/index.js';
