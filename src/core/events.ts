@@ -76,6 +76,8 @@ export interface InstrumentationOptions {
 /** The event bus an engine client emits to. */
 export interface Instrumentation {
   readonly logger: Logger;
+  /** False when nothing listens and no slow-operation log is set: emitters may skip building events. */
+  readonly active: boolean;
   /** Subscribes a listener; returns a function that unsubscribes it. */
   subscribe(listener: OperationListener): () => void;
   emit(event: OperationEvent): void;
@@ -99,6 +101,9 @@ export function createInstrumentation(options: InstrumentationOptions = {}): Ins
   let counter = 0;
   return {
     logger,
+    get active() {
+      return listeners.size > 0 || slowMs !== undefined;
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -77,7 +77,9 @@ export async function execute<T>(
       'db.collection.name': spec.target,
     },
   });
-  instrumentation.emit({ ...spec, type: 'started', id, at: Date.now() });
+  // Events are built only when someone listens: the hot path stays allocation-light.
+  if (instrumentation.active)
+    instrumentation.emit(Object.assign({ type: 'started' as const, id, at: Date.now() }, spec));
   let attempts = 0;
 
   const once = async (attempt: number): Promise<T> => {
@@ -114,42 +116,44 @@ export async function execute<T>(
             {
               ...(signal ? { signal } : {}),
               onRetry: (e) => {
-                instrumentation.emit({
-                  ...spec,
-                  type: 'retry',
-                  id,
-                  at: Date.now(),
-                  attempt: e.attempt,
-                  delayMs: e.delayMs,
-                  error: e.error,
-                });
+                if (!instrumentation.active) return;
+                instrumentation.emit(
+                  Object.assign(
+                    {
+                      type: 'retry' as const,
+                      id,
+                      at: Date.now(),
+                      attempt: e.attempt,
+                      delayMs: e.delayMs,
+                      error: e.error,
+                    },
+                    spec,
+                  ),
+                );
               },
             },
           );
-    const durationMs = performance.now() - startedAt;
-    instrumentation.emit({
-      ...spec,
-      type: 'succeeded',
-      id,
-      at: Date.now(),
-      durationMs,
-      attempts,
-      ...options.describe?.(result),
-    });
+    if (instrumentation.active) {
+      const durationMs = performance.now() - startedAt;
+      instrumentation.emit(
+        Object.assign(
+          { type: 'succeeded' as const, id, at: Date.now(), durationMs, attempts },
+          spec,
+          options.describe?.(result),
+        ),
+      );
+    }
     span?.setAttribute('dbkit.attempts', attempts);
     span?.end();
     return result;
   } catch (err) {
     const error = err instanceof DbkitError ? err : config.mapError(err, spec);
-    instrumentation.emit({
-      ...spec,
-      type: 'failed',
-      id,
-      at: Date.now(),
-      durationMs: performance.now() - startedAt,
-      attempts,
-      error,
-    });
+    if (instrumentation.active) {
+      const durationMs = performance.now() - startedAt;
+      instrumentation.emit(
+        Object.assign({ type: 'failed' as const, id, at: Date.now(), durationMs, attempts, error }, spec),
+      );
+    }
     if (span) {
       span.recordException(error);
       span.setStatus({ code: SPAN_STATUS_ERROR, message: error.code });
