@@ -171,7 +171,10 @@ describeEngine('postgres', (serverUrl) => {
 
     sharedBehaviour(async () => {
       const pool = await newPool();
-      return { source: sqlSource(pool), query: async (sql) => (await pool.query<Record<string, unknown>>(sql)).rows };
+      return {
+        source: sqlSource(pool),
+        query: async (sql) => (await pool.query<Record<string, unknown>>(sql)).rows,
+      };
     });
 
     it('lets exactly one of two concurrent appliers apply each migration', async () => {
