@@ -40,13 +40,10 @@ export interface ExecuteOptions<T> {
 
 const SPAN_STATUS_ERROR = 2;
 
-function combineSignals(
-  signal: AbortSignal | undefined,
-  timeoutMs: number | undefined,
-): AbortSignal | undefined {
-  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  if (signal && timeout) return AbortSignal.any([signal, timeout]);
-  return signal ?? timeout;
+function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
 }
 
 /**
@@ -69,7 +66,14 @@ export async function execute<T>(
   const { instrumentation } = config;
   const id = instrumentation.nextId();
   const startedAt = performance.now();
-  const signal = combineSignals(options.signal, options.timeoutMs);
+  const policy = options.retry ?? config.retry;
+  // A retry deadline bounds the in-flight attempt too (a driver may retry inside one attempt), and
+  // when it cuts an attempt short the caller gets the last real error, e.g. the throttle, not a timeout.
+  const deadline =
+    policy !== false && policy.deadlineMs !== undefined ? AbortSignal.timeout(policy.deadlineMs) : undefined;
+  const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+  const signal = combineSignals(options.signal, timeout, deadline);
+  let lastError: DbkitError | undefined;
   const span = config.tracer?.startSpan(`dbkit.${spec.engine}.${spec.operation}`, {
     attributes: {
       'db.system': spec.engine,
@@ -98,11 +102,11 @@ export async function execute<T>(
               ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
             });
       }
-      throw err instanceof DbkitError ? err : config.mapError(err, spec);
+      lastError = err instanceof DbkitError ? err : config.mapError(err, spec);
+      throw lastError;
     }
   };
 
-  const policy = options.retry ?? config.retry;
   try {
     const result =
       policy === false
@@ -147,7 +151,14 @@ export async function execute<T>(
     span?.end();
     return result;
   } catch (err) {
-    const error = err instanceof DbkitError ? err : config.mapError(err, spec);
+    const cutByDeadline =
+      deadline?.aborted === true && timeout?.aborted !== true && options.signal?.aborted !== true;
+    const error =
+      cutByDeadline && lastError !== undefined
+        ? lastError
+        : err instanceof DbkitError
+          ? err
+          : config.mapError(err, spec);
     if (instrumentation.active) {
       const durationMs = performance.now() - startedAt;
       instrumentation.emit(

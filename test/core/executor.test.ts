@@ -176,3 +176,27 @@ describe('execute', () => {
     ]);
   });
 });
+
+describe('execute with a retry deadline', () => {
+  it('cuts a slow in-flight attempt at the deadline and reports the last real error, not a timeout', async () => {
+    const { config } = setup();
+    let calls = 0;
+    const started = Date.now();
+    const err = await execute(
+      config,
+      read,
+      (signal) => {
+        calls++;
+        if (calls === 1) return Promise.reject(Object.assign(new Error('busy'), { name: 'Busy' }));
+        // The second attempt hangs (a driver retrying internally) until the deadline aborts it.
+        return new Promise<never>((_, reject) =>
+          signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+        );
+      },
+      { retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 2, deadlineMs: 150 } },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ThrottledError);
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(calls).toBe(2);
+  });
+});
