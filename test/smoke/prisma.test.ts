@@ -12,6 +12,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEngine } from '../helpers/engines.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import type { TestDatabase } from '../helpers/postgres.js';
 
 import { PrismaClient } from '../prisma/generated/client/client.js';
 
@@ -87,43 +90,30 @@ describe('Prisma Client with the PGlite adapter', () => {
   });
 });
 
-const databaseUrl = process.env.DATABASE_URL;
+describeEngine('postgres', (serverUrl) => {
+  describe('Prisma Client with @prisma/adapter-pg', () => {
+    let database: TestDatabase;
+    let prisma: PrismaClient;
 
-describe.skipIf(!databaseUrl)('Prisma Client with @prisma/adapter-pg (DATABASE_URL)', () => {
-  const dbName = `dbkit_smoke_${randomUUID().replaceAll('-', '')}`;
-  let admin: pg.Client;
-  let prisma: PrismaClient;
+    beforeAll(async () => {
+      database = await createTestDatabase(serverUrl, 'smoke');
+      const setup = new pg.Client({ connectionString: database.url });
+      await setup.connect();
+      try {
+        for (const script of migrationScripts()) await setup.query(script);
+      } finally {
+        await setup.end();
+      }
+      prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    });
 
-  beforeAll(async () => {
-    admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${dbName}"`);
-    const url = new URL(databaseUrl ?? '');
-    url.pathname = `/${dbName}`;
-    const setup = new pg.Client({ connectionString: url.toString() });
-    await setup.connect();
-    try {
-      for (const script of migrationScripts()) await setup.query(script);
-    } finally {
-      await setup.end();
-    }
-    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url.toString() }) });
-  });
+    afterAll(async () => {
+      await prisma.$disconnect();
+      await database.drop();
+    });
 
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
-  });
-
-  it('round-trips a record', async () => {
-    await roundTrip(prisma);
-  });
-});
-
-// Under CI an absent PostgreSQL must fail, never pass by skipping.
-describe.runIf(!databaseUrl && process.env.CI === 'true')('PostgreSQL for @prisma/adapter-pg', () => {
-  it('is provided through DATABASE_URL', () => {
-    expect.fail('DATABASE_URL is not set: CI must run the PostgreSQL smoke test against a real server');
+    it('round-trips a record', async () => {
+      await roundTrip(prisma);
+    });
   });
 });
