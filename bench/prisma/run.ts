@@ -23,7 +23,7 @@ if (serverUrl === undefined) {
 const rounds = Number(arg('--rounds') ?? 20);
 const batch = Number(arg('--batch') ?? 50);
 
-type Lib = 'prisma' | 'dbkit' | 'pg';
+type Lib = 'prisma' | 'noop' | 'dbkit' | 'pg';
 type Op = (lib: Lib) => Promise<unknown>;
 
 const dbName = `dbkit_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -45,6 +45,9 @@ const ext = bare.$extends(
   }),
 );
 
+// A query extension that does nothing: what any `$allOperations` extension costs inside Prisma itself.
+const noop = bare.$extends({ query: { $allOperations: ({ args, query }) => query(args) } });
+
 const owner = await bare.user.create({ data: { name: 'bench', email: `${randomUUID()}@bench.io` } });
 const [from, to] = await Promise.all([
   bare.account.create({ data: { ownerId: owner.id, balance: 1_000_000_000 } }),
@@ -58,12 +61,14 @@ const orderBy = [{ createdAt: 'asc' }, { id: 'asc' }] as const;
 const ops: Record<string, Op> = {
   findUnique: async (lib) => {
     if (lib === 'prisma') return bare.user.findUnique({ where: { id: owner.id } });
+    if (lib === 'noop') return noop.user.findUnique({ where: { id: owner.id } });
     if (lib === 'dbkit') return ext.user.findUnique({ where: { id: owner.id } });
     return pool.query('SELECT * FROM "User" WHERE id = $1', [owner.id]);
   },
   create: async (lib) => {
     const data = { name: 'n', email: `${randomUUID()}@bench.io` };
     if (lib === 'prisma') return bare.user.create({ data });
+    if (lib === 'noop') return noop.user.create({ data });
     if (lib === 'dbkit') return ext.user.create({ data });
     return pool.query(
       'INSERT INTO "User" (id, name, email, "updatedAt") VALUES ($1, $2, $3, now()) RETURNING *',
@@ -73,6 +78,7 @@ const ops: Record<string, Op> = {
   update: async (lib) => {
     const args = { where: { id: from.id }, data: { balance: { increment: 1 } } };
     if (lib === 'prisma') return bare.account.update(args);
+    if (lib === 'noop') return noop.account.update(args);
     if (lib === 'dbkit') return ext.account.update(args);
     return pool.query(
       'UPDATE "Account" SET balance = balance + 1, "updatedAt" = now() WHERE id = $1 RETURNING *',
@@ -82,6 +88,7 @@ const ops: Record<string, Op> = {
   'page of 50': async (lib) => {
     const where = { authorId: owner.id };
     if (lib === 'prisma') return bare.post.findMany({ where, orderBy: [...orderBy], take: 51 });
+    if (lib === 'noop') return noop.post.findMany({ where, orderBy: [...orderBy], take: 51 });
     if (lib === 'dbkit') return ext.post.paginate({ where, orderBy, limit: 50 });
     return pool.query('SELECT * FROM "Post" WHERE "authorId" = $1 ORDER BY "createdAt", id LIMIT 51', [
       owner.id,
@@ -93,6 +100,12 @@ const ops: Record<string, Op> = {
       await tx.account.update({ where: { id: to.id }, data: { balance: { increment: 1 } } });
     };
     if (lib === 'prisma') return bare.$transaction(body);
+    if (lib === 'noop') {
+      return noop.$transaction(async (tx) => {
+        await tx.account.update({ where: { id: from.id }, data: { balance: { decrement: 1 } } });
+        await tx.account.update({ where: { id: to.id }, data: { balance: { increment: 1 } } });
+      });
+    }
     if (lib === 'dbkit') {
       return ext.$transactionWithRetry(async (tx) => {
         await tx.account.update({ where: { id: from.id }, data: { balance: { decrement: 1 } } });
@@ -116,14 +129,14 @@ const ops: Record<string, Op> = {
   },
 };
 
-const libs: Lib[] = ['prisma', 'dbkit', 'pg'];
+const libs: Lib[] = ['prisma', 'noop', 'dbkit', 'pg'];
 const results: { op: string; perOp: Record<Lib, number> }[] = [];
 for (const [name, op] of Object.entries(ops)) {
   for (const lib of libs) for (let i = 0; i < batch; i++) await op(lib); // warm-up
-  const samples: Record<Lib, number[]> = { prisma: [], dbkit: [], pg: [] };
+  const samples: Record<Lib, number[]> = { prisma: [], noop: [], dbkit: [], pg: [] };
   for (let r = 0; r < rounds; r++) {
     // Interleaved rounds, rotating the order, so drift in the server affects every library alike.
-    for (const lib of [...libs.slice(r % 3), ...libs.slice(0, r % 3)]) {
+    for (const lib of [...libs.slice(r % libs.length), ...libs.slice(0, r % libs.length)]) {
       const started = performance.now();
       for (let i = 0; i < batch; i++) await op(lib);
       samples[lib].push(((performance.now() - started) * 1000) / batch);
@@ -132,18 +145,26 @@ for (const [name, op] of Object.entries(ops)) {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   results.push({
     op: name,
-    perOp: { prisma: median(samples.prisma), dbkit: median(samples.dbkit), pg: median(samples.pg) },
+    perOp: {
+      prisma: median(samples.prisma),
+      noop: median(samples.noop),
+      dbkit: median(samples.dbkit),
+      pg: median(samples.pg),
+    },
   });
 }
 
 const fmt = (us: number): string => `${Math.round(us)} µs`;
 const rows = results.map(({ op, perOp }) => {
-  const overhead = ((perOp.dbkit - perOp.prisma) / perOp.prisma) * 100;
-  return `| ${op} | ${fmt(perOp.prisma)} | ${fmt(perOp.dbkit)} | ${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)}% | ${fmt(perOp.pg)} |`;
+  const pct = (a: number, b: number): string => {
+    const v = ((a - b) / b) * 100;
+    return `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
+  };
+  return `| ${op} | ${fmt(perOp.prisma)} | ${fmt(perOp.noop)} | ${fmt(perOp.dbkit)} | ${pct(perOp.dbkit, perOp.prisma)} | ${pct(perOp.dbkit, perOp.noop)} | ${fmt(perOp.pg)} |`;
 });
 const table = [
-  '| operation | bare Prisma | dbkit extension | extension vs bare | raw `pg` |',
-  '| --- | ---: | ---: | ---: | ---: |',
+  '| operation | bare Prisma | no-op query extension | dbkit extension | dbkit vs bare | dbkit vs no-op extension | raw `pg` |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
 ].join('\n');
 process.stdout.write(`${table}\n`);
@@ -158,7 +179,8 @@ if (process.argv.includes('--write')) {
     `interleaved rounds of ${batch} calls, in µs per call (lower is better). The dbkit extension runs with its production`,
     'defaults (error mapping and events on every operation, N+1 detection off); `page of 50` is `paginate` (51 rows',
     'and a sealed cursor) against `findMany({ take: 51 })`; `transfer` is `$transactionWithRetry` against `$transaction`.',
-    'Goal: the extension within 5% of bare Prisma.',
+    'Goal: the extension within 5% of bare Prisma. The no-op column is a query extension that only calls',
+    '`query(args)`: what Prisma charges for any `$allOperations` extension, before dbkit does anything.',
     '',
     table,
     '',

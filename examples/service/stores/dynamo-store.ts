@@ -1,15 +1,11 @@
 // The example's store on DynamoDB, single-table: key templates per access pattern, one overloaded GSI, transactions, TTL.
 import { z } from 'zod';
-import {
-  ConditionFailedError,
-  ConflictError,
-  NotFoundError,
-  TransactionCanceledError,
-} from '../../../src/core/index.js';
+import { ConflictError, NotFoundError, TransactionCanceledError } from '../../../src/core/index.js';
 import { createDynamoClient, defineEntity, defineTable, tx } from '../../../src/dynamo/index.js';
 import { Address, Role } from '../domain.js';
 import type { Comment, Post, Session, Transfer, User } from '../domain.js';
 import type { Store } from '../store.js';
+import { insufficientFunds, replayTransfer, reportOrder } from './shared.js';
 
 /**
  * Access patterns, designed first:
@@ -180,29 +176,19 @@ export async function openDynamoStore(options: DynamoStoreOptions): Promise<Stor
   const transfers = db.entity(m.transfer);
   const sessions = db.entity(m.session);
 
-  async function replayTransfer(
-    idempotencyKey: string,
-    input: { fromId: string; toId: string; amount: number },
-  ): Promise<Transfer> {
-    const existing = await transfers.get({ idempotencyKey }, { consistent: true });
-    if (!existing) throw new NotFoundError(`transfer ${idempotencyKey} vanished`);
-    if (
-      existing.fromId !== input.fromId ||
-      existing.toId !== input.toId ||
-      existing.amount !== input.amount
-    ) {
-      throw new ConflictError('this Idempotency-Key was already used for a different transfer', {
-        fields: ['idempotencyKey'],
-      });
-    }
-    return {
-      id: existing.id,
-      idempotencyKey,
-      fromId: existing.fromId,
-      toId: existing.toId,
-      amount: existing.amount,
-      createdAt: existing.createdAt,
-    };
+  /** The stored transfer for a key, in the API's shape, or null. */
+  async function transferByKey(idempotencyKey: string): Promise<Transfer | null> {
+    const t = await transfers.get({ idempotencyKey }, { consistent: true });
+    return (
+      t && {
+        id: t.id,
+        idempotencyKey,
+        fromId: t.fromId,
+        toId: t.toId,
+        amount: t.amount,
+        createdAt: t.createdAt,
+      }
+    );
   }
 
   return {
@@ -331,14 +317,7 @@ export async function openDynamoStore(options: DynamoStoreOptions): Promise<Stor
             latestPostTitle: s.latestPostTitle,
           });
       }
-      return all
-        .sort(
-          (x, y) =>
-            y.publishedCount - x.publishedCount ||
-            x.name.localeCompare(y.name) ||
-            x.authorId.localeCompare(y.authorId),
-        )
-        .slice(0, limit);
+      return all.sort(reportOrder).slice(0, limit);
     },
 
     async openAccount(id, input) {
@@ -351,7 +330,7 @@ export async function openDynamoStore(options: DynamoStoreOptions): Promise<Stor
     },
     async transfer(id, idempotencyKey, input) {
       const existing = await transfers.get({ idempotencyKey }, { consistent: true });
-      if (existing) return replayTransfer(idempotencyKey, input);
+      if (existing) return replayTransfer(await transferByKey(idempotencyKey), idempotencyKey, input);
       const now = new Date().toISOString();
       try {
         await db.transactWrite([
@@ -367,16 +346,14 @@ export async function openDynamoStore(options: DynamoStoreOptions): Promise<Stor
       } catch (err) {
         if (!(err instanceof TransactionCanceledError)) throw err;
         const [debit, credit, record] = err.reasons.map((r) => r.code);
-        if (record === 'ConditionalCheckFailed') return replayTransfer(idempotencyKey, input);
+        if (record === 'ConditionalCheckFailed')
+          return replayTransfer(await transferByKey(idempotencyKey), idempotencyKey, input);
         if (credit === 'ConditionalCheckFailed')
           throw new NotFoundError(`account ${input.toId} not found`, { cause: err });
         if (debit === 'ConditionalCheckFailed') {
           const from = await accounts.get({ id: input.fromId });
           if (!from) throw new NotFoundError(`account ${input.fromId} not found`, { cause: err });
-          throw new ConditionFailedError(
-            `account ${input.fromId} has insufficient funds for ${input.amount}`,
-            { code: 'condition_failed.insufficientFunds', cause: err },
-          );
+          throw insufficientFunds(input.fromId, input.amount, err);
         }
         throw err;
       }

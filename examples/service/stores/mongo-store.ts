@@ -1,11 +1,6 @@
 // The example's store on MongoDB (or FerretDB, mongo-java-server): embedded addresses, separate comments, aggregation, TTL.
 import { z } from 'zod';
-import {
-  ConditionFailedError,
-  ConflictError,
-  NotFoundError,
-  UnsupportedError,
-} from '../../../src/core/index.js';
+import { ConflictError, NotFoundError, UnsupportedError } from '../../../src/core/index.js';
 import {
   connectMongo,
   defineCollection,
@@ -16,6 +11,7 @@ import {
 import { Address, Role } from '../domain.js';
 import type { Transfer, User } from '../domain.js';
 import type { Store } from '../store.js';
+import { insufficientFunds, replayTransfer, reportOrder } from './shared.js';
 
 const users = defineCollection({
   name: 'users',
@@ -152,22 +148,10 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     createdAt: iso(t.createdAt),
   });
 
-  async function replayTransfer(
-    idempotencyKey: string,
-    input: { fromId: string; toId: string; amount: number },
-  ): Promise<Transfer> {
-    const existing = await repo.transfers.findOne({ idempotencyKey });
-    if (!existing) throw new NotFoundError(`transfer ${idempotencyKey} vanished`);
-    if (
-      existing.fromId !== input.fromId ||
-      existing.toId !== input.toId ||
-      existing.amount !== input.amount
-    ) {
-      throw new ConflictError('this Idempotency-Key was already used for a different transfer', {
-        fields: ['idempotencyKey'],
-      });
-    }
-    return toTransfer(existing);
+  /** The stored transfer for a key, in the API's shape, or null. */
+  async function transferByKey(idempotencyKey: string): Promise<Transfer | null> {
+    const t = await repo.transfers.findOne({ idempotencyKey });
+    return t && toTransfer(t);
   }
 
   return {
@@ -226,10 +210,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
 
     async topAuthors(limit) {
       type Row = { authorId: string; name: string; publishedCount: number; latestPostTitle: string };
-      const order = (x: Row, y: Row) =>
-        y.publishedCount - x.publishedCount ||
-        x.name.localeCompare(y.name) ||
-        x.authorId.localeCompare(y.authorId);
+      const order = reportOrder;
       if (caps.joins) {
         // The seed's pipeline, where the engine has $first and $lookup: one round trip.
         return repo.posts.aggregate<Row>([
@@ -301,7 +282,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
         );
       }
       const seen = await repo.transfers.findOne({ idempotencyKey });
-      if (seen) return replayTransfer(idempotencyKey, input);
+      if (seen) return replayTransfer(toTransfer(seen), idempotencyKey, input);
       try {
         return await withTransaction(mongo, async (tx) => {
           const accountsTx = tx.use(repo.accounts);
@@ -313,10 +294,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
           if (debited.matchedCount !== 1) {
             if (!(await accountsTx.exists({ _id: input.fromId })))
               throw new NotFoundError(`account ${input.fromId} not found`);
-            throw new ConditionFailedError(
-              `account ${input.fromId} has insufficient funds for ${input.amount}`,
-              { code: 'condition_failed.insufficientFunds' },
-            );
+            throw insufficientFunds(input.fromId, input.amount);
           }
           const credited = await accountsTx.updateMany(
             { _id: input.toId },
@@ -327,7 +305,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
         });
       } catch (err) {
         if (err instanceof ConflictError && err.fields.includes('idempotencyKey'))
-          return replayTransfer(idempotencyKey, input);
+          return replayTransfer(await transferByKey(idempotencyKey), idempotencyKey, input);
         throw err;
       }
     },

@@ -4,12 +4,13 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { ConditionFailedError, ConflictError, NotFoundError, isDbkitError } from '../../../src/core/index.js';
+import { ConflictError, NotFoundError, isDbkitError } from '../../../src/core/index.js';
 import type { CursorCodec } from '../../../src/core/index.js';
 import { applyMigrations, createPrisma, sqlSource } from '../../../src/prisma/index.js';
 import { PrismaClient } from '../prisma/generated/client/client.js';
 import type { Account, Comment, Post, Session, Transfer, User } from '../domain.js';
 import type { Store } from '../store.js';
+import { insufficientFunds, replayTransfer, reportOrder } from './shared.js';
 
 const migrations = join(import.meta.dirname, '..', 'prisma', 'migrations');
 let instance = 0;
@@ -209,12 +210,7 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
           publishedCount: countOf.get(a.id) ?? 0,
           latestPostTitle: a.posts[0]?.title ?? '',
         }))
-        .sort(
-          (x, y) =>
-            y.publishedCount - x.publishedCount ||
-            x.name.localeCompare(y.name) ||
-            x.authorId.localeCompare(y.authorId),
-        )
+        .sort(reportOrder)
         .slice(0, limit);
     },
 
@@ -230,17 +226,7 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
     async transfer(id, idempotencyKey, input) {
       const replay = async (): Promise<Transfer> => {
         const existing = await db.transfer.findUnique({ where: { idempotencyKey } });
-        if (!existing) throw new NotFoundError(`transfer ${idempotencyKey} vanished`);
-        if (
-          existing.fromId !== input.fromId ||
-          existing.toId !== input.toId ||
-          existing.amount !== input.amount
-        ) {
-          throw new ConflictError('this Idempotency-Key was already used for a different transfer', {
-            fields: ['idempotencyKey'],
-          });
-        }
-        return toTransfer(existing);
+        return replayTransfer(existing && toTransfer(existing), idempotencyKey, input);
       };
       const seen = await db.transfer.findUnique({ where: { idempotencyKey } });
       if (seen) return replay();
@@ -258,10 +244,7 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
               if (debited.count === 1) return;
               const from = await tx.account.findUnique({ where: { id: input.fromId }, select: { id: true } });
               if (!from) throw new NotFoundError(`account ${input.fromId} not found`);
-              throw new ConditionFailedError(
-                `account ${input.fromId} has insufficient funds for ${input.amount}`,
-                { code: 'condition_failed.insufficientFunds' },
-              );
+              throw insufficientFunds(input.fromId, input.amount);
             };
             const credit = async () => {
               const credited = await tx.account.updateMany({
