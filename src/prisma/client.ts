@@ -190,6 +190,11 @@ export function createPrisma<A extends AdapterLike, B extends BaseClientLike, C 
   });
   const client = options.extend ? options.extend(base, extension) : (base as unknown as C);
   const { pool } = options;
+  // An idle client dropped by the server (restart, failover, admin kill) must not crash the process:
+  // pg.Pool emits it as an 'error' event, fatal without a listener. The pool replaces the client.
+  pool?.on?.('error', (err) => {
+    logger.warn({ err, engine }, 'dbkit: the database closed an idle pooled connection');
+  });
   const monitor: PoolMonitor | undefined = pool
     ? monitorPool(pool, instrumentation, options.poolMonitor)
     : undefined;

@@ -7,6 +7,8 @@ export interface PoolLike {
   readonly idleCount: number;
   readonly waitingCount: number;
   readonly options?: { max?: number };
+  /** `pg.Pool` emits `error` for idle clients the server dropped; without a listener Node exits. */
+  on?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** One reading of the pool. */

@@ -6,6 +6,8 @@ import { createInstrumentation } from '../../src/core/index.js';
 import type { Logger } from '../../src/core/index.js';
 import { createPrisma, logDefinitions } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/client/client.js';
 import { openPglite, openPostgres } from './support.js';
 import type { TestDb } from './support.js';
@@ -158,6 +160,39 @@ describeEngine('postgres', (serverUrl) => {
       expect(busy).toMatchObject({ total: 2, idle: 0, busy: 2, max: 2 });
       expect(busy?.waiting).toBeGreaterThan(0);
       expect(managed.poolStats()).toMatchObject({ busy: 0, waiting: 0 });
+      await managed.close();
+    });
+    it('survives the server dropping an idle pooled connection, logs it, and keeps serving', async () => {
+      const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+      const warnings: string[] = [];
+      const logger: Logger = {
+        debug: () => undefined,
+        info: () => undefined,
+        error: () => undefined,
+        warn: (_details, message) => {
+          warnings.push(message);
+        },
+      };
+      const managed = createPrisma({
+        name: 'idle-drop-test',
+        env: 'test',
+        adapter: new PrismaPg(pool),
+        pool,
+        logger,
+        shutdownSignals: false,
+        create: (options) => new PrismaClient(options),
+        onClose: () => pool.end(),
+      });
+      await managed.client.$queryRaw`SELECT 1 AS one`;
+      expect(pool.idleCount).toBeGreaterThan(0);
+      // An administrator (or a failover) kills every other session on this database.
+      await db.sql(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      expect(warnings).toContain('dbkit: the database closed an idle pooled connection');
+      const [row] = await managed.client.$queryRaw<{ one: number }[]>`SELECT 1 AS one`;
+      expect(row?.one).toBe(1);
       await managed.close();
     });
   });
