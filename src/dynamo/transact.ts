@@ -221,6 +221,21 @@ export function transactWriteParams(
   return params;
 }
 
+/** Wraps a send with the abort signal, mapping a cancellation to per-item reasons. */
+function sendMapped<R>(
+  opSpec: ReturnType<typeof spec>,
+  infos: Parameters<typeof mapDynamoError>[2],
+  send: (options: { abortSignal?: AbortSignal }) => Promise<R>,
+): (signal: AbortSignal | undefined) => Promise<R> {
+  return async (signal) => {
+    try {
+      return await send(signal === undefined ? {} : { abortSignal: signal });
+    } catch (err) {
+      throw mapDynamoError(err, opSpec, infos);
+    }
+  };
+}
+
 /**
  * Runs a write transaction. A cancellation becomes a TransactionCanceledError with one reason per
  * item (index, code, entity, key). A transaction canceled only by conflicts or throttling is
@@ -244,16 +259,7 @@ export async function transactWrite(
   await run(
     runtime,
     opSpec,
-    async (signal) => {
-      try {
-        return await runtime.document.send(
-          new TransactWriteCommand(params),
-          signal === undefined ? {} : { abortSignal: signal },
-        );
-      } catch (err) {
-        throw mapDynamoError(err, opSpec, infos);
-      }
-    },
+    sendMapped(opSpec, infos, (o) => runtime.document.send(new TransactWriteCommand(params), o)),
     options,
     () => items.length,
   );
@@ -311,16 +317,7 @@ export async function transactGet(
   const out = await run(
     runtime,
     opSpec,
-    async (signal) => {
-      try {
-        return await runtime.document.send(
-          new TransactGetCommand(params),
-          signal === undefined ? {} : { abortSignal: signal },
-        );
-      } catch (err) {
-        throw mapDynamoError(err, opSpec, infos);
-      }
-    },
+    sendMapped(opSpec, infos, (o) => runtime.document.send(new TransactGetCommand(params), o)),
     options,
   );
   return items.map((item, index) => {

@@ -190,7 +190,9 @@ describe('execute with a retry deadline', () => {
         if (calls === 1) return Promise.reject(Object.assign(new Error('busy'), { name: 'Busy' }));
         // The second attempt hangs (a driver retrying internally) until the deadline aborts it.
         return new Promise<never>((_, reject) =>
-          signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+          signal?.addEventListener('abort', () => {
+            reject(new Error('aborted'));
+          }),
         );
       },
       { retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 2, deadlineMs: 150 } },
