@@ -46,7 +46,11 @@ export interface DynamoClientOptions {
   maxAttempts?: number;
   /** An SDK client you already have; dbkit wraps it in a DocumentClient with its own options. */
   client?: DynamoDBClient;
-  /** dbkit's retry policy (throttling, unprocessed batch items, transaction conflicts). Default: core defaults. */
+  /**
+   * dbkit's retry policy (throttling, unprocessed batch items, transaction conflicts). Default: core
+   * defaults with a 10 s deadline, because dbkit's attempts and the SDK's own adaptive retries multiply:
+   * without a deadline a table that stays throttled could hold a request for half a minute.
+   */
   retry?: RetryPolicy | false;
   /** Default time limit per operation including retries, in ms. Default none. */
   timeoutMs?: number;
@@ -189,7 +193,7 @@ export function createDynamoClient(options: DynamoClientOptions = {}): DynamoCli
     ...(options.cursorSecret === undefined ? {} : { secret: options.cursorSecret }),
     ...(options.cursorTtlMs === undefined ? {} : { ttlMs: options.cursorTtlMs }),
   });
-  const retry = options.retry ?? {};
+  const retry = options.retry ?? { deadlineMs: 10_000 };
   const runtime: Runtime = {
     document,
     client: sdk,

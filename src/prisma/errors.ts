@@ -111,7 +111,7 @@ const CONNECTION_MESSAGES: readonly [RegExp, string, boolean][] = [
     'connection.lost',
     true,
   ],
-  [/PGlite is closed/i, 'connection.closed', false],
+  [/PGlite is closed|Cannot use a pool after calling end on the pool/i, 'connection.closed', false],
 ];
 const VALIDATION_CODES = new Set([
   'P2000',

@@ -233,6 +233,22 @@ for (const target of conformanceTargets()) {
       expect((await get(`/sessions/${long.body.token}`)).status).toBe(200);
     });
 
+    it('answers 503 problem details, with no driver message, once the database connection is gone', async (ctx) => {
+      if (target.name === 'dynamodb')
+        ctx.skip(
+          'the DynamoDB client speaks HTTP per request: there is no connection to lose (an unreachable endpoint is mapped in test/dynamo)',
+        );
+      const gone = await target.open();
+      const goneApp = await buildApp({ store: gone });
+      await gone.close();
+      const res = await goneApp.inject({ method: 'GET', url: `/users/${randomUUID()}` });
+      expect(res.statusCode).toBe(503);
+      const problem = res.json<Problem>();
+      expect(kindOf(problem)).toBe('connection');
+      expect(JSON.stringify(problem)).not.toMatch(/stack|at .*\.js|Cannot use a pool|PGlite|MongoClient/);
+      await goneApp.close().catch(() => undefined);
+    });
+
     describe('transfers', () => {
       const skipReason = () =>
         store.capabilities.transactions ? null : `${target.name} has no multi-document transactions`;

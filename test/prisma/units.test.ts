@@ -25,6 +25,7 @@ describe('mapPrismaError', () => {
     for (const message of [
       'Client has encountered a connection error and is not queryable',
       'PGlite is closed',
+      'Cannot use a pool after calling end on the pool',
     ]) {
       expect(mapPrismaError(new Error(message))).toBeInstanceOf(ConnectionError);
     }

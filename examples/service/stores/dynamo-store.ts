@@ -166,7 +166,8 @@ function emailConflict(err: unknown, claimIndex: number): never {
  */
 export async function openDynamoStore(options: DynamoStoreOptions): Promise<Store> {
   const m = model(options.table);
-  const db = createDynamoClient({ local: options.endpoint });
+  // An HTTP request should fail fast under sustained throttling: a 429 with Retry-After beats a 30 s wait.
+  const db = createDynamoClient({ local: options.endpoint, retry: { maxAttempts: 3, deadlineMs: 2_000 } });
   await db.ensureTable(m.table);
   const users = db.entity(m.user);
   const posts = db.entity(m.post);
