@@ -42,8 +42,14 @@ export interface DynamoClientOptions {
   credentials?: DynamoDBClientConfig['credentials'];
   /** Local mode: talk to DynamoDB Local at this URL (or `http://localhost:8000` for `true`) with dummy credentials. */
   local?: boolean | string;
-  /** Attempts the SDK makes per request (adaptive retry mode). Default 3. */
+  /** Attempts the SDK makes per request. Default 3. */
   maxAttempts?: number;
+  /**
+   * The SDK's retry mode. `adaptive` (default) adds a client-side rate limiter that slows sends after
+   * throttling and ramps back up gradually; `standard` leaves pacing to dbkit's retry policy, which
+   * suits request handlers with a tight deadline.
+   */
+  retryMode?: 'adaptive' | 'standard';
   /** An SDK client you already have; dbkit wraps it in a DocumentClient with its own options. */
   client?: DynamoDBClient;
   /**
@@ -139,7 +145,10 @@ export function createSdkClient(options: DynamoClientOptions = {}): DynamoDBClie
         ? options.local
         : undefined;
   const endpoint = options.endpoint ?? localUrl ?? process.env.DYNAMODB_ENDPOINT;
-  const config: DynamoDBClientConfig = { retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 3 };
+  const config: DynamoDBClientConfig = {
+    retryMode: options.retryMode ?? 'adaptive',
+    maxAttempts: options.maxAttempts ?? 3,
+  };
   const region = options.region ?? (localUrl !== undefined ? 'local' : process.env.AWS_REGION);
   if (region !== undefined) config.region = region;
   if (endpoint !== undefined && endpoint !== '') config.endpoint = endpoint;

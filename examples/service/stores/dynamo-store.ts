@@ -167,7 +167,15 @@ function emailConflict(err: unknown, claimIndex: number): never {
 export async function openDynamoStore(options: DynamoStoreOptions): Promise<Store> {
   const m = model(options.table);
   // An HTTP request should fail fast under sustained throttling: a 429 with Retry-After beats a 30 s wait.
-  const db = createDynamoClient({ local: options.endpoint, retry: { maxAttempts: 3, deadlineMs: 2_000 } });
+  // dbkit owns the retries and their pacing here (SDK: one attempt, standard mode): the SDK's own throttle
+  // backoff starts at 500 ms and its adaptive rate limiter keeps slowing sends after throttling ends,
+  // either of which can use up a 2 s request budget on its own.
+  const db = createDynamoClient({
+    local: options.endpoint,
+    maxAttempts: 1,
+    retryMode: 'standard',
+    retry: { maxAttempts: 4, deadlineMs: 2_000 },
+  });
   await db.ensureTable(m.table);
   const users = db.entity(m.user);
   const posts = db.entity(m.post);
