@@ -46,6 +46,17 @@ function keyOf(entity: AnyEntity, item: Record<string, unknown>): Record<string,
     : { [t.partitionKey]: item[t.partitionKey], [t.sortKey]: item[t.sortKey] };
 }
 
+/** One transaction item with its table, key and size, as `db.transactWrite` checks and sends it. */
+function writeItem(
+  action: TransactWriteItem['action'],
+  entity: AnyEntity,
+  key: Record<string, unknown>,
+  request: TransactWriteItem['request'],
+  params: Parameters<typeof paramsSize>[0],
+): TransactWriteItem {
+  return { action, entity, table: entity.table.name, key, request, size: paramsSize(params) };
+}
+
 /**
  * Transaction helpers: each builds one item now (validated, keyed, sized) for `db.transactWrite`.
  *
@@ -72,14 +83,7 @@ export const tx = {
     );
     const p = { TableName, Item, ConditionExpression, ExpressionAttributeNames };
     const item = Item as Record<string, unknown>;
-    return {
-      action: 'put',
-      entity,
-      table: entity.table.name,
-      key: keyOf(entity, item),
-      request: { Put: p },
-      size: paramsSize(p),
-    };
+    return writeItem('put', entity, keyOf(entity, item), { Put: p }, p);
   },
   /** Puts (replaces) an item, optionally guarded. */
   put<T extends EntityTypes>(
@@ -89,14 +93,7 @@ export const tx = {
   ): TransactWriteItem {
     const { ReturnValuesOnConditionCheckFailure: _r, ...p } = putParams<T>(entity, input, options);
     const item = p.Item as Record<string, unknown>;
-    return {
-      action: 'put',
-      entity,
-      table: entity.table.name,
-      key: keyOf(entity, item),
-      request: { Put: p },
-      size: paramsSize(p),
-    };
+    return writeItem('put', entity, keyOf(entity, item), { Put: p }, p);
   },
   /** Updates an item with typed actions; a missing item fails the transaction unless `upsert`. */
   update<T extends EntityTypes>(
@@ -110,14 +107,7 @@ export const tx = {
       ReturnValuesOnConditionCheckFailure: _r,
       ...p
     } = updateParams<T>(entity, key, actions, options);
-    return {
-      action: 'update',
-      entity,
-      table: entity.table.name,
-      key: p.Key as Record<string, unknown>,
-      request: { Update: p } as WriteItem,
-      size: paramsSize(p),
-    };
+    return writeItem('update', entity, p.Key as Record<string, unknown>, { Update: p } as WriteItem, p);
   },
   /** Deletes an item; by default it must exist. */
   delete<T extends EntityTypes>(
@@ -130,14 +120,7 @@ export const tx = {
       ReturnValuesOnConditionCheckFailure: _r,
       ...p
     } = deleteParams<T>(entity, key, options);
-    return {
-      action: 'delete',
-      entity,
-      table: entity.table.name,
-      key: p.Key as Record<string, unknown>,
-      request: { Delete: p },
-      size: paramsSize(p),
-    };
+    return writeItem('delete', entity, p.Key as Record<string, unknown>, { Delete: p }, p);
   },
   /** Checks a condition on an item without writing it. */
   check<T extends EntityTypes>(
@@ -154,14 +137,7 @@ export const tx = {
       ConditionExpression: expression,
       ...ctx.params(),
     };
-    return {
-      action: 'check',
-      entity,
-      table: entity.table.name,
-      key: p.Key,
-      request: { ConditionCheck: p },
-      size: paramsSize(p),
-    };
+    return writeItem('check', entity, p.Key, { ConditionCheck: p }, p);
   },
 };
 
