@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError, TransactionCanceledError } from '../../../src/core/index.js';
 import { createDynamoClient, defineEntity, defineTable, tx } from '../../../src/dynamo/index.js';
-import { Address, Role } from '../domain.js';
-import type { Comment, Post, Session, Transfer, User } from '../domain.js';
+import { Comment, Post, User } from '../domain.js';
+import type { Session, Transfer } from '../domain.js';
 import type { Store } from '../store.js';
 import { insufficientFunds, replayTransfer, reportOrder } from './shared.js';
 
@@ -32,13 +32,7 @@ function model(tableName: string) {
   });
   const user = defineEntity(table, {
     name: 'User',
-    schema: z.object({
-      id: z.string(),
-      name: z.string(),
-      email: z.string(),
-      role: Role,
-      addresses: z.array(Address),
-    }),
+    schema: User.pick({ id: true, name: true, email: true, role: true, addresses: true }),
     key: { pk: 'USER#{id}', sk: 'PROFILE' },
     indexes: { gsi1: { pk: 'EMAIL#{email}', sk: 'USER' } },
     version: true,
@@ -51,28 +45,14 @@ function model(tableName: string) {
   });
   const post = defineEntity(table, {
     name: 'Post',
-    schema: z.object({
-      id: z.string(),
-      authorId: z.string(),
-      title: z.string(),
-      content: z.string(),
-      tags: z.array(z.string()),
-      published: z.boolean(),
-      likeCount: z.number().int(),
-      postedAt: z.string(),
-    }),
+    // Stored under `postedAt`: the sort key's timestamp, named for what it orders.
+    schema: Post.omit({ createdAt: true }).extend({ postedAt: z.string() }),
     key: { pk: 'POST#{id}', sk: 'POST' },
     indexes: { gsi1: { pk: 'AUTHOR#{authorId}', sk: 'POST#{postedAt}#{id}' } },
   });
   const comment = defineEntity(table, {
     name: 'Comment',
-    schema: z.object({
-      id: z.string(),
-      postId: z.string(),
-      authorId: z.string(),
-      content: z.string(),
-      postedAt: z.string(),
-    }),
+    schema: Comment.omit({ createdAt: true }).extend({ postedAt: z.string() }),
     key: { pk: 'POST#{postId}', sk: 'COMMENT#{postedAt}#{id}' },
   });
   const authorStats = defineEntity(table, {

@@ -8,18 +8,15 @@ import {
   op,
   withTransaction,
 } from '../../../src/mongo/index.js';
-import { Address, Role } from '../domain.js';
-import type { Transfer, User } from '../domain.js';
+import { Address, Comment, Post, User } from '../domain.js';
+import type { Transfer } from '../domain.js';
 import type { Store } from '../store.js';
 import { insufficientFunds, replayTransfer, reportOrder } from './shared.js';
 
 const users = defineCollection({
   name: 'users',
-  schema: z.object({
+  schema: User.pick({ name: true, email: true, role: true }).extend({
     _id: z.string(),
-    name: z.string(),
-    email: z.string(),
-    role: Role,
     addresses: z.array(Address).max(5),
   }),
   indexes: [{ key: { email: 1 }, unique: true }],
@@ -31,29 +28,14 @@ const users = defineCollection({
 // Comments live in their own collection: a post's comments are unbounded, a document is not.
 const posts = defineCollection({
   name: 'posts',
-  schema: z.object({
-    _id: z.string(),
-    authorId: z.string(),
-    title: z.string(),
-    content: z.string(),
-    tags: z.array(z.string()),
-    published: z.boolean(),
-    likeCount: z.number().int(),
-    createdAt: z.date(),
-  }),
+  schema: Post.omit({ id: true, createdAt: true }).extend({ _id: z.string(), createdAt: z.date() }),
   indexes: [{ key: { authorId: 1, createdAt: -1, _id: -1 } }, { key: { published: 1, createdAt: -1 } }],
   idType: 'string',
   mapId: true,
 });
 const comments = defineCollection({
   name: 'comments',
-  schema: z.object({
-    _id: z.string(),
-    postId: z.string(),
-    authorId: z.string(),
-    content: z.string(),
-    createdAt: z.date(),
-  }),
+  schema: Comment.omit({ id: true, createdAt: true }).extend({ _id: z.string(), createdAt: z.date() }),
   indexes: [{ key: { postId: 1, createdAt: 1, _id: 1 } }],
   idType: 'string',
   mapId: true,
