@@ -149,33 +149,20 @@ export function checkItemSize(item: Readonly<Record<string, unknown>>, ctx: Limi
  * ```
  */
 export function checkKeySizes(partitionKey: unknown, sortKey: unknown, ctx: LimitContext = {}): void {
-  if (typeof partitionKey === 'string') {
-    const bytes = utf8Bytes(partitionKey);
-    if (bytes > dynamoLimits.partitionKeyBytes) {
-      throw new LimitExceededError(
-        `The partition key is ${bytes} bytes; DynamoDB allows ${dynamoLimits.partitionKeyBytes}`,
-        {
-          limit: 'partitionKeySize',
-          max: dynamoLimits.partitionKeyBytes,
-          actual: bytes,
-          ...context(ctx),
-        },
-      );
-    }
-  }
-  if (typeof sortKey === 'string') {
-    const bytes = utf8Bytes(sortKey);
-    if (bytes > dynamoLimits.sortKeyBytes) {
-      throw new LimitExceededError(
-        `The sort key is ${bytes} bytes; DynamoDB allows ${dynamoLimits.sortKeyBytes}`,
-        {
-          limit: 'sortKeySize',
-          max: dynamoLimits.sortKeyBytes,
-          actual: bytes,
-          ...context(ctx),
-        },
-      );
-    }
+  checkKeySize(partitionKey, 'partition', 'partitionKeySize', dynamoLimits.partitionKeyBytes, ctx);
+  checkKeySize(sortKey, 'sort', 'sortKeySize', dynamoLimits.sortKeyBytes, ctx);
+}
+
+function checkKeySize(key: unknown, which: string, limit: string, max: number, ctx: LimitContext): void {
+  if (typeof key !== 'string') return;
+  const bytes = utf8Bytes(key);
+  if (bytes > max) {
+    throw new LimitExceededError(`The ${which} key is ${bytes} bytes; DynamoDB allows ${max}`, {
+      limit,
+      max,
+      actual: bytes,
+      ...context(ctx),
+    });
   }
 }
 
