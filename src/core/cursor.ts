@@ -176,7 +176,9 @@ export function createCursorCodec(options: CursorCodecOptions = {}): CursorCodec
         throw invalid('cursor.malformed', 'The pagination cursor is malformed.');
       }
       const raw = Buffer.from(token, 'base64url');
-      if (raw.length < 1 + IV_BYTES + MAC_BYTES + 2)
+      // base64url has spare bits in its last character: only the one canonical spelling of a token
+      // is accepted, so a token cannot be replayed under another text (cache keys, rate limits, logs).
+      if (raw.length < 1 + IV_BYTES + MAC_BYTES + 2 || raw.toString('base64url') !== token)
         throw invalid('cursor.malformed', 'The pagination cursor is malformed.');
       if (raw[0] !== VERSION)
         throw invalid(

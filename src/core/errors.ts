@@ -16,7 +16,10 @@ export type ErrorKind =
   | 'validation'
   | 'transaction_canceled'
   | 'unsupported'
-  | 'limit_exceeded';
+  | 'limit_exceeded'
+  | 'forbidden'
+  | 'outcome_unknown'
+  | 'internal';
 
 /** Where an error happened: which engine, which operation, which table / collection / model. */
 export interface ErrorContext {
@@ -32,6 +35,11 @@ export interface DbkitErrorOptions extends ErrorContext {
   code?: string;
   /** Overrides the kind's default retryability. */
   retryable?: boolean;
+  /**
+   * True when the engine certainly did not apply the operation (the request never left, the server
+   * refused it, the transaction rolled back). Overrides the kind's default; see {@link DbkitError.notApplied}.
+   */
+  notApplied?: boolean;
 }
 
 const retryableByDefault: Readonly<Record<ErrorKind, boolean>> = {
@@ -47,6 +55,30 @@ const retryableByDefault: Readonly<Record<ErrorKind, boolean>> = {
   transaction_canceled: false,
   unsupported: false,
   limit_exceeded: false,
+  forbidden: false,
+  outcome_unknown: false,
+  internal: false,
+};
+
+// Kinds that, by default, say the engine did nothing: the request was refused or rejected as a whole.
+// Connection, transient, timeout and internal failures may have happened after the engine applied
+// the write, so they are "unknown" unless the engine that raised them knows better.
+const notAppliedByDefault: Readonly<Record<ErrorKind, boolean>> = {
+  conflict: true,
+  not_found: true,
+  version_conflict: true,
+  condition_failed: true,
+  throttled: true,
+  transient: false,
+  connection: false,
+  timeout: false,
+  validation: true,
+  transaction_canceled: true,
+  unsupported: true,
+  limit_exceeded: true,
+  forbidden: true,
+  outcome_unknown: false,
+  internal: false,
 };
 
 /**
@@ -67,6 +99,11 @@ export class DbkitError extends Error {
   readonly operation: string | undefined;
   readonly target: string | undefined;
   readonly retryable: boolean;
+  /**
+   * True when the engine certainly did not apply the operation, so sending it again cannot apply it
+   * twice. False means "not known": a write may have been applied before the failure.
+   */
+  readonly notApplied: boolean;
 
   constructor(kind: ErrorKind, message: string, options: DbkitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -76,6 +113,7 @@ export class DbkitError extends Error {
     this.operation = options.operation;
     this.target = options.target;
     this.retryable = options.retryable ?? retryableByDefault[kind];
+    this.notApplied = options.notApplied ?? notAppliedByDefault[kind];
   }
 }
 
@@ -318,6 +356,56 @@ export class LimitExceededError extends DbkitError {
     this.limit = options.limit;
     this.max = options.max;
     this.actual = options.actual;
+  }
+}
+
+/**
+ * The engine refused the operation for lack of permission (IAM AccessDenied, MongoDB Unauthorized,
+ * PostgreSQL insufficient_privilege). Not retryable: it fails the same way until the grant changes.
+ *
+ * @example
+ * ```ts
+ * throw new ForbiddenError('not allowed to write users', { engine: 'mongodb' })
+ * ```
+ */
+export class ForbiddenError extends DbkitError {
+  override readonly name = 'ForbiddenError';
+  constructor(message: string, options: DbkitErrorOptions = {}) {
+    super('forbidden', message, options);
+  }
+}
+
+/**
+ * A write failed after it may have reached the engine (the connection dropped, the answer was lost,
+ * the deadline passed while it was in flight): it may or may not have been applied. Never retried
+ * by dbkit and never `retryable`; the `cause` is the failure itself. Make such writes idempotent
+ * (client-chosen keys, idempotency tokens) so the caller can safely send them again.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isDbkitError(err, 'outcome_unknown')) await reconcile(order.id) }
+ * ```
+ */
+export class OutcomeUnknownError extends DbkitError {
+  override readonly name = 'OutcomeUnknownError';
+  constructor(message: string, options: DbkitErrorOptions = {}) {
+    super('outcome_unknown', message, { ...options, retryable: false, notApplied: false });
+  }
+}
+
+/**
+ * A failure dbkit does not recognise. Reported as HTTP 500 with nothing of the original leaked;
+ * the original is the `cause`, for logs.
+ *
+ * @example
+ * ```ts
+ * throw new InternalError('DynamoDB get on app failed unexpectedly', { cause: err })
+ * ```
+ */
+export class InternalError extends DbkitError {
+  override readonly name = 'InternalError';
+  constructor(message: string, options: DbkitErrorOptions = {}) {
+    super('internal', message, { ...options, retryable: false });
   }
 }
 

@@ -1,5 +1,6 @@
 // The one place an engine operation runs: error mapping, retry policy, timeout, events and tracing.
-import { DbkitError, TimeoutError } from './errors.js';
+import { DbkitError, OutcomeUnknownError, TimeoutError } from './errors.js';
+import type { ErrorKind } from './errors.js';
 import type { OperationSpec, Instrumentation, ConsumedCapacity } from './events.js';
 import { retry } from './retry.js';
 import type { RetryPolicy } from './retry.js';
@@ -25,6 +26,11 @@ export interface ExecutorConfig {
   /** Maps a driver error into dbkit's taxonomy; must return a DbkitError for anything it recognises. */
   mapError: (err: unknown, spec: OperationSpec) => DbkitError;
   tracer?: TracerLike;
+  /**
+   * Default time limit for one operation including its retries, in ms, when a call sets none.
+   * Engines set a safe default so that a silent network ends in a typed error, never a hang.
+   */
+  timeoutMs?: number;
 }
 
 /** Per-call options for one operation. */
@@ -46,10 +52,49 @@ function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | 
   return AbortSignal.any(present);
 }
 
+// Failures that may have happened after the engine applied a write.
+const uncertainKinds: ReadonlySet<ErrorKind> = new Set(['connection', 'transient', 'timeout']);
+
+function noop(): void {
+  // An attempt abandoned at its deadline may still settle; its outcome is already reported.
+}
+
+// Settles with the attempt, or rejects as soon as the signal aborts even if the driver ignores the
+// signal: a deadline is kept whatever the driver does with a silent network.
+function raceAbort<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    pending.catch(noop);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      pending.catch(noop);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
+  });
+}
+
 /**
  * Runs one operation: maps errors, retries what is safe to retry, bounds it in time and emits
- * started / retry / succeeded / failed events. A non-idempotent write is retried only on
- * throttling (the engine did nothing); other retryable failures surface to the caller.
+ * started / retry / succeeded / failed events.
+ *
+ * - Retries only what cannot be applied twice: reads, idempotent writes, and any write whose
+ *   failure says the engine did nothing (`notApplied`, e.g. throttling).
+ * - Settles by the deadline (`timeoutMs`, or the retry policy's `deadlineMs`) even if the driver
+ *   never answers.
+ * - A non-idempotent write that fails after it may have reached the engine becomes an
+ *   {@link OutcomeUnknownError}: never `retryable`, never reported as success.
  *
  * @example
  * ```ts
@@ -71,9 +116,12 @@ export async function execute<T>(
   // when it cuts an attempt short the caller gets the last real error, e.g. the throttle, not a timeout.
   const deadline =
     policy !== false && policy.deadlineMs !== undefined ? AbortSignal.timeout(policy.deadlineMs) : undefined;
-  const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+  const timeoutMs = options.timeoutMs ?? config.timeoutMs;
+  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
   const signal = combineSignals(options.signal, timeout, deadline);
+  const unsafeToRepeat = spec.kind === 'write' && !spec.idempotent;
   let lastError: DbkitError | undefined;
+  let cutInFlight = false;
   const span = config.tracer?.startSpan(`dbkit.${spec.engine}.${spec.operation}`, {
     attributes: {
       'db.system': spec.engine,
@@ -89,24 +137,35 @@ export async function execute<T>(
   const once = async (attempt: number): Promise<T> => {
     attempts = attempt;
     try {
-      return await fn(signal, attempt);
+      const pending = fn(signal, attempt);
+      return await (signal === undefined ? pending : raceAbort(pending, signal));
     } catch (err) {
       if (signal?.aborted) {
+        // Cut while the request was in flight: whether the engine applied it is not known.
+        cutInFlight = true;
+        const limit =
+          timeout?.aborted === true
+            ? timeoutMs
+            : deadline?.aborted === true && policy !== false
+              ? policy.deadlineMs
+              : undefined;
         throw err instanceof TimeoutError
           ? err
-          : new TimeoutError(`${spec.engine} ${spec.operation} on ${spec.target} timed out or was aborted`, {
-              engine: spec.engine,
-              operation: spec.operation,
-              target: spec.target,
-              cause: err,
-              ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-            });
+          : new TimeoutError(
+              `${spec.engine} ${spec.operation} on ${spec.target} ${limit === undefined ? 'was aborted' : `did not finish within ${limit} ms`}`,
+              {
+                engine: spec.engine,
+                operation: spec.operation,
+                target: spec.target,
+                cause: err,
+                ...(limit === undefined ? {} : { timeoutMs: limit }),
+              },
+            );
       }
       lastError = err instanceof DbkitError ? err : config.mapError(err, spec);
       throw lastError;
     }
   };
-
   try {
     const result =
       policy === false
@@ -153,12 +212,16 @@ export async function execute<T>(
   } catch (err) {
     const cutByDeadline =
       deadline?.aborted === true && timeout?.aborted !== true && options.signal?.aborted !== true;
-    const error =
-      cutByDeadline && lastError !== undefined
+    // The last real error explains a deadline better than "timed out", unless the attempt that was
+    // cut may have applied a write that must not be repeated.
+    let error =
+      cutByDeadline && lastError !== undefined && !(cutInFlight && unsafeToRepeat)
         ? lastError
         : err instanceof DbkitError
           ? err
           : config.mapError(err, spec);
+    if (unsafeToRepeat && !error.notApplied && uncertainKinds.has(error.kind))
+      error = outcomeUnknown(error, spec);
     if (instrumentation.active) {
       const durationMs = performance.now() - startedAt;
       instrumentation.emit(
@@ -176,5 +239,18 @@ export async function execute<T>(
 
 function shouldRetry(err: unknown, spec: OperationSpec): boolean {
   if (!(err instanceof DbkitError) || !err.retryable) return false;
-  return spec.idempotent || spec.kind === 'read' || err.kind === 'throttled';
+  return spec.kind === 'read' || spec.idempotent || err.notApplied;
+}
+
+function outcomeUnknown(error: DbkitError, spec: OperationSpec): OutcomeUnknownError {
+  return new OutcomeUnknownError(
+    `${spec.engine} ${spec.operation} on ${spec.target} may or may not have been applied (${error.kind}): ${error.message}`,
+    {
+      code: `outcome_unknown.${error.kind}`,
+      engine: spec.engine,
+      operation: spec.operation,
+      target: spec.target,
+      cause: error,
+    },
+  );
 }

@@ -1,7 +1,7 @@
 // dbkit core: the engine-independent contract (errors, retry, cursors, validation, events, repository).
 export * from './errors.js';
 export { toProblemDetails, httpStatusOf } from './problem-details.js';
-export type { ProblemDetails } from './problem-details.js';
+export type { ProblemDetails, ProblemDetailsOptions } from './problem-details.js';
 export { retry, backoffDelay, sleep, isRetryable, defaultRetryPolicy } from './retry.js';
 export type { RetryPolicy, RetryOptions, RetryEvent } from './retry.js';
 export { createCursorCodec, bindingHash } from './cursor.js';

@@ -35,7 +35,11 @@ const statusByKind: Readonly<Record<ErrorKind, number>> = {
   unsupported: 501,
   transient: 503,
   connection: 503,
-  timeout: 504,
+  // A database that did not answer in time is unavailable to this request; 504 is for gateways.
+  timeout: 503,
+  outcome_unknown: 503,
+  forbidden: 403,
+  internal: 500,
 };
 
 const titleByKind: Readonly<Record<ErrorKind, string>> = {
@@ -51,7 +55,34 @@ const titleByKind: Readonly<Record<ErrorKind, string>> = {
   transient: 'Temporarily unavailable',
   connection: 'Database unavailable',
   timeout: 'Timed out',
+  outcome_unknown: 'Outcome unknown',
+  forbidden: 'Forbidden',
+  internal: 'Internal Server Error',
 };
+
+// Failures on the server's side of the API: their messages name tables, hosts and driver details,
+// so API clients get a fixed sentence instead.
+const publicDetailByKind: Readonly<Partial<Record<ErrorKind, string>>> = {
+  throttled: 'The database is receiving too many requests; try again later.',
+  transient: 'The database is temporarily unavailable; try again later.',
+  connection: 'The database is unavailable; try again later.',
+  timeout: 'The database did not answer in time; try again later.',
+  outcome_unknown:
+    'The write may or may not have been applied; check its result before sending it again, or send it again with the same idempotency key.',
+  forbidden: 'The service is not allowed to perform this operation.',
+  internal: 'An unexpected error occurred.',
+};
+
+/** Options of {@link toProblemDetails}. */
+export interface ProblemDetailsOptions {
+  /** The `instance` member: usually the request path. */
+  instance?: string;
+  /**
+   * Include the table / collection / model name (`target`) and the error's own message for
+   * server-side failures. Default false: API clients learn nothing of the schema or the driver.
+   */
+  exposeInternals?: boolean;
+}
 
 /** The HTTP status dbkit uses for each error kind. */
 export function httpStatusOf(kind: ErrorKind): number {
@@ -59,9 +90,11 @@ export function httpStatusOf(kind: ErrorKind): number {
 }
 
 /**
- * Turns any thrown value into problem details. A dbkit error keeps its message and typed details;
- * anything else becomes a generic 500 whose detail never includes the original message or stack,
- * so driver internals cannot leak.
+ * Turns any thrown value into problem details. A dbkit error about the request (validation,
+ * conflict, not found, version conflict, ...) keeps its message and typed details; a server-side
+ * failure (unavailable, timed out, throttled, forbidden, outcome unknown, internal) gets a fixed
+ * sentence, and anything else a generic 500, so neither driver messages nor table and collection
+ * names reach API clients unless `exposeInternals` is set.
  *
  * @example
  * ```ts
@@ -71,7 +104,7 @@ export function httpStatusOf(kind: ErrorKind): number {
  * })
  * ```
  */
-export function toProblemDetails(err: unknown, options: { instance?: string } = {}): ProblemDetails {
+export function toProblemDetails(err: unknown, options: ProblemDetailsOptions = {}): ProblemDetails {
   if (!(err instanceof DbkitError)) {
     return {
       type: 'about:blank',
@@ -87,12 +120,12 @@ export function toProblemDetails(err: unknown, options: { instance?: string } = 
     type: `https://dbkit.dev/problems/${err.kind.replaceAll('_', '-')}`,
     title: titleByKind[err.kind],
     status: statusByKind[err.kind],
-    detail: err.message,
+    detail: (options.exposeInternals === true ? undefined : publicDetailByKind[err.kind]) ?? err.message,
     code: err.code,
     retryable: err.retryable,
   };
   if (options.instance !== undefined) problem.instance = options.instance;
-  if (err.target !== undefined) problem.target = err.target;
+  if (options.exposeInternals === true && err.target !== undefined) problem.target = err.target;
   Object.assign(problem, extensionsOf(err));
   return problem;
 }

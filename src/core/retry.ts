@@ -106,10 +106,12 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
 }
 
+// Raised between attempts, never while one is in flight: nothing was sent, so nothing was applied.
 function abortError(signal: AbortSignal): TimeoutError {
   return new TimeoutError('Operation aborted before it could complete', {
     code: 'timeout.aborted',
     cause: signal.reason,
+    notApplied: true,
   });
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
+  ConnectionError,
   DbkitError,
+  OutcomeUnknownError,
   ThrottledError,
   TimeoutError,
   TransientError,
@@ -83,13 +85,97 @@ describe('execute', () => {
     expect(events.at(-1)).toMatchObject({ attempts: 3 });
   });
 
-  it('does not retry a non-idempotent write on a transient error', async () => {
+  it('does not retry a non-idempotent write whose outcome is unknown, and says so', async () => {
+    const { config } = setup();
+    let n = 0;
+    const err = await execute(config, write, () => (n++, Promise.reject(new TransientError('blip')))).catch(
+      (e: unknown) => e,
+    );
+    expect(n).toBe(1);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err).toMatchObject({
+      kind: 'outcome_unknown',
+      code: 'outcome_unknown.transient',
+      retryable: false,
+    });
+    expect((err as Error).cause).toBeInstanceOf(TransientError);
+  });
+
+  it('retries a non-idempotent write when the engine certainly did nothing', async () => {
     const { config } = setup();
     let n = 0;
     await expect(
-      execute(config, write, () => (n++, Promise.reject(new TransientError('blip')))),
-    ).rejects.toBeInstanceOf(TransientError);
-    expect(n).toBe(1);
+      execute(config, write, () =>
+        ++n < 3
+          ? Promise.reject(new TransientError('rolled back', { notApplied: true }))
+          : Promise.resolve(n),
+      ),
+    ).resolves.toBe(3);
+  });
+
+  it('reports a connection lost under a non-idempotent write as outcome unknown', async () => {
+    const { config } = setup();
+    const err = await execute(config, write, () => Promise.reject(new ConnectionError('reset'))).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ kind: 'outcome_unknown', retryable: false, notApplied: false });
+  });
+
+  it('keeps a refused connection retryable: nothing was sent', async () => {
+    const { config } = setup();
+    let n = 0;
+    await expect(
+      execute(config, write, () =>
+        ++n < 2
+          ? Promise.reject(new ConnectionError('refused', { notApplied: true }))
+          : Promise.resolve('ok'),
+      ),
+    ).resolves.toBe('ok');
+    expect(n).toBe(2);
+  });
+
+  it('settles at its deadline even when the driver never answers', async () => {
+    const { config } = setup();
+    const started = performance.now();
+    const err = await execute(config, read, () => new Promise<never>(() => undefined), {
+      timeoutMs: 60,
+    }).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ timeoutMs: 60 });
+  });
+
+  it('uses the client default time limit when the call sets none', async () => {
+    const { config } = setup();
+    const err = await execute(
+      { ...config, timeoutMs: 40 },
+      read,
+      () => new Promise<never>(() => undefined),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+  });
+
+  it('reports a write cut at its deadline while in flight as outcome unknown, not as the earlier throttle', async () => {
+    const { config } = setup();
+    let n = 0;
+    const err = await execute(
+      { ...config, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 1, deadlineMs: 80 } },
+      write,
+      () => (++n === 1 ? Promise.reject(new ThrottledError('busy')) : new Promise<never>(() => undefined)),
+    ).catch((e: unknown) => e);
+    expect(n).toBe(2);
+    expect(err).toMatchObject({ kind: 'outcome_unknown', code: 'outcome_unknown.timeout' });
+  });
+
+  it('reports the throttle, not a timeout, when a read is cut at its retry deadline', async () => {
+    const { config } = setup();
+    let n = 0;
+    const err = await execute(
+      { ...config, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 1, deadlineMs: 80 } },
+      read,
+      () => (++n === 1 ? Promise.reject(new ThrottledError('busy')) : new Promise<never>(() => undefined)),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ThrottledError);
   });
 
   it('retries a read on a transient error', async () => {

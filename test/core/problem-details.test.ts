@@ -3,8 +3,11 @@ import {
   ConditionFailedError,
   ConflictError,
   ConnectionError,
+  ForbiddenError,
+  InternalError,
   LimitExceededError,
   NotFoundError,
+  OutcomeUnknownError,
   ThrottledError,
   TimeoutError,
   TransactionCanceledError,
@@ -29,7 +32,7 @@ const cases = [
     400,
     { issues: [{ path: ['addresses', 0, 'city'], message: 'Required', code: 'invalid_type' }] },
   ],
-  [new NotFoundError('user 42 not found', { target: 'users' }), 404, { target: 'users' }],
+  [new NotFoundError('user 42 not found', { target: 'users' }), 404, {}],
   [
     new ConflictError('email already taken', { fields: ['email'], cause: driverError }),
     409,
@@ -69,8 +72,22 @@ const cases = [
   ],
   [new TransientError('serialization failure'), 503, {}],
   [new ConnectionError('cannot reach the database'), 503, {}],
-  [new TimeoutError('transaction timed out', { timeoutMs: 5000 }), 504, {}],
+  [new TimeoutError('transaction timed out', { timeoutMs: 5000 }), 503, {}],
+  [new OutcomeUnknownError('insert may have been applied'), 503, {}],
+  [new ForbiddenError('not authorized on app to execute command'), 403, {}],
+  [new InternalError('something unrecognised'), 500, {}],
 ] as const;
+
+// Kinds whose message is about the server, not the request: API clients get a fixed sentence.
+const serverSide = new Set([
+  'throttled',
+  'transient',
+  'connection',
+  'timeout',
+  'outcome_unknown',
+  'forbidden',
+  'internal',
+]);
 
 describe('problem details', () => {
   it.each(cases)('serialises %s with its status and typed details', (err, status, extensions) => {
@@ -78,7 +95,10 @@ describe('problem details', () => {
     expect(problem.status).toBe(status);
     expect(problem.type).toMatch(/^https:\/\/dbkit\.dev\/problems\/[a-z-]+$/);
     expect(problem.title.length).toBeGreaterThan(0);
-    expect(problem.detail).toBe(err.message);
+    if (serverSide.has(err.kind)) {
+      expect(problem.detail).not.toBe(err.message);
+      expect(toProblemDetails(err, { exposeInternals: true }).detail).toBe(err.message);
+    } else expect(problem.detail).toBe(err.message);
     expect(problem.code).toBe(err.code);
     expect(problem.retryable).toBe(err.retryable);
     expect(problem).toMatchObject(extensions);
@@ -89,7 +109,28 @@ describe('problem details', () => {
   });
 
   it('covers every error kind', () => {
-    expect(new Set(cases.map(([err]) => err.kind)).size).toBe(12);
+    expect(new Set(cases.map(([err]) => err.kind)).size).toBe(15);
+  });
+
+  it('names no table or collection unless asked to', () => {
+    const err = new ConnectionError('cannot reach mongodb://db:27017 for find on users', {
+      target: 'users',
+      engine: 'mongodb',
+    });
+    const json = JSON.stringify(toProblemDetails(err));
+    expect(json).not.toContain('users');
+    expect(json).not.toContain('27017');
+    expect(toProblemDetails(err, { exposeInternals: true })).toMatchObject({ target: 'users' });
+    expect(
+      JSON.stringify(toProblemDetails(new NotFoundError('user 42 not found', { target: 'users' }))),
+    ).not.toContain('"target"');
+  });
+
+  it('never calls an outcome-unknown write retryable', () => {
+    const err = new OutcomeUnknownError('x', { retryable: true } as never);
+    expect(err.retryable).toBe(false);
+    expect(err.notApplied).toBe(false);
+    expect(toProblemDetails(err)).toMatchObject({ status: 503, code: 'outcome_unknown', retryable: false });
   });
 
   it('turns a non-dbkit error into a generic 500 without its message', () => {
