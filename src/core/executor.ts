@@ -1,5 +1,5 @@
 // The one place an engine operation runs: error mapping, retry policy, timeout, events and tracing.
-import { DbkitError, OutcomeUnknownError, TimeoutError } from './errors.js';
+import { DbkitError, InternalError, OutcomeUnknownError, TimeoutError } from './errors.js';
 import type { ErrorKind } from './errors.js';
 import type { OperationSpec, Instrumentation, ConsumedCapacity } from './events.js';
 import { retry } from './retry.js';
@@ -42,6 +42,11 @@ export interface ExecuteOptions<T> {
   retry?: RetryPolicy | false;
   /** Extracts figures for the succeeded event from the result. */
   describe?: (result: T) => { consumedCapacity?: ConsumedCapacity; count?: number };
+  /**
+   * Errors that are not the database's (for example thrown by the caller's own transaction
+   * callback): returns true to rethrow them exactly as thrown: not mapped, not retried, not wrapped.
+   */
+  passThrough?: (err: unknown) => boolean;
 }
 
 const SPAN_STATUS_ERROR = 2;
@@ -122,6 +127,7 @@ export async function execute<T>(
   const unsafeToRepeat = spec.kind === 'write' && !spec.idempotent;
   let lastError: DbkitError | undefined;
   let cutInFlight = false;
+  let foreign: { error: unknown } | undefined;
   const span = config.tracer?.startSpan(`dbkit.${spec.engine}.${spec.operation}`, {
     attributes: {
       'db.system': spec.engine,
@@ -162,6 +168,10 @@ export async function execute<T>(
               },
             );
       }
+      if (options.passThrough?.(err) === true) {
+        foreign = { error: err };
+        throw err;
+      }
       lastError = err instanceof DbkitError ? err : config.mapError(err, spec);
       throw lastError;
     }
@@ -174,7 +184,8 @@ export async function execute<T>(
             once,
             {
               ...policy,
-              shouldRetry: (err, n) => shouldRetry(err, spec) && (policy.shouldRetry?.(err, n) ?? true),
+              shouldRetry: (err, n) =>
+                foreign === undefined && shouldRetry(err, spec) && (policy.shouldRetry?.(err, n) ?? true),
             },
             {
               ...(signal ? { signal } : {}),
@@ -210,17 +221,26 @@ export async function execute<T>(
     span?.end();
     return result;
   } catch (err) {
+    // The caller's own error is reported to listeners as such and rethrown exactly as thrown.
+    const isForeign = foreign !== undefined && foreign.error === err;
     const cutByDeadline =
       deadline?.aborted === true && timeout?.aborted !== true && options.signal?.aborted !== true;
     // The last real error explains a deadline better than "timed out", unless the attempt that was
     // cut may have applied a write that must not be repeated.
-    let error =
-      cutByDeadline && lastError !== undefined && !(cutInFlight && unsafeToRepeat)
+    let error = isForeign
+      ? new InternalError(`the callback of ${spec.engine} ${spec.operation} threw its own error`, {
+          code: 'internal.callback',
+          engine: spec.engine,
+          operation: spec.operation,
+          target: spec.target,
+          cause: err,
+        })
+      : cutByDeadline && lastError !== undefined && !(cutInFlight && unsafeToRepeat)
         ? lastError
         : err instanceof DbkitError
           ? err
           : config.mapError(err, spec);
-    if (unsafeToRepeat && !error.notApplied && uncertainKinds.has(error.kind))
+    if (!isForeign && unsafeToRepeat && !error.notApplied && uncertainKinds.has(error.kind))
       error = outcomeUnknown(error, spec);
     if (instrumentation.active) {
       const durationMs = performance.now() - startedAt;
@@ -233,7 +253,7 @@ export async function execute<T>(
       span.setStatus({ code: SPAN_STATUS_ERROR, message: error.code });
       span.end();
     }
-    throw error;
+    throw isForeign ? err : error;
   }
 }
 

@@ -134,6 +134,18 @@ describe('execute', () => {
     expect(n).toBe(2);
   });
 
+  it("rethrows the caller's own error untouched, without retrying it", async () => {
+    const { config, events } = setup();
+    const mine = new Error('insufficient funds');
+    let n = 0;
+    const err = await execute(config, read, () => (n++, Promise.reject(mine)), {
+      passThrough: (e) => e === mine,
+    }).catch((e: unknown) => e);
+    expect(err).toBe(mine);
+    expect(n).toBe(1);
+    expect(events.at(-1)).toMatchObject({ type: 'failed', error: { code: 'internal.callback' } });
+  });
+
   it('settles at its deadline even when the driver never answers', async () => {
     const { config } = setup();
     const started = performance.now();
