@@ -1,2 +1,3 @@
 // dbkit/testing: real local engines (PostgreSQL, DynamoDB Local, FerretDB, mongo-java-server) for tests.
 export * from './engines/index.js';
+export * from './faults/index.js';

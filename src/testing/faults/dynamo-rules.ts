@@ -58,7 +58,11 @@ export type FaultAction =
  *   op === 'PutItem' && n <= 2 ? { kind: 'error', type: 'ThrottlingException' } : { kind: 'forward' };
  * ```
  */
-export type FaultRule = (operation: string, body: Readonly<Record<string, unknown>>, n: number) => FaultAction;
+export type FaultRule = (
+  operation: string,
+  body: Readonly<Record<string, unknown>>,
+  n: number,
+) => FaultAction;
 
 /**
  * Options of {@link throttleShare}.

@@ -36,7 +36,10 @@ export class NonLoopbackUpstreamError extends Error {
 
 /** True for `localhost`, 127.0.0.0/8 and ::1 (also bracketed, or IPv4-mapped). */
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const bare = host
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
   if (bare === 'localhost') return true;
   const family = isIP(bare);
   if (family === 0) return false;
@@ -49,11 +52,34 @@ export interface HostPort {
   readonly port: number;
 }
 
-/** Parses `host:port`, `[::1]:port` or `{ host, port }`, refusing anything that is not loopback. */
+const DEFAULT_PORTS: Readonly<Record<string, number>> = {
+  'postgres:': 5432,
+  'postgresql:': 5432,
+  'mongodb:': 27017,
+  'http:': 80,
+  'https:': 443,
+};
+
+/** The first host of a connection URL, with the scheme's default port when none is given. */
+function fromUrl(upstream: string): HostPort | undefined {
+  const match = /^([a-z][a-z0-9+.-]*:)\/\/(?:[^/?#]*@)?(\[[^\]]+\]|[^:/?#,]+)(?::(\d+))?/i.exec(
+    upstream.trim(),
+  );
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  const port = match[3] === undefined ? DEFAULT_PORTS[match[1].toLowerCase()] : Number(match[3]);
+  return port === undefined ? undefined : { host: match[2].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/**
+ * Parses `host:port`, `[::1]:port`, `{ host, port }` or a connection URL (`postgresql://`,
+ * `mongodb://`, `http://`; its first host), refusing anything that is not loopback.
+ */
 export function loopbackHostPort(upstream: string | HostPort): HostPort {
   const given = typeof upstream === 'string' ? upstream : `${upstream.host}:${upstream.port}`;
   let parsed: HostPort | undefined;
-  if (typeof upstream === 'string') {
+  if (typeof upstream === 'string' && upstream.includes('://')) {
+    parsed = fromUrl(upstream);
+  } else if (typeof upstream === 'string') {
     const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(upstream.trim());
     if (match?.[1] !== undefined && match[2] !== undefined)
       parsed = { host: match[1].replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
@@ -61,7 +87,9 @@ export function loopbackHostPort(upstream: string | HostPort): HostPort {
     parsed = { host: upstream.host.replace(/^\[(.*)\]$/, '$1'), port: upstream.port };
   }
   if (parsed === undefined || !Number.isInteger(parsed.port) || parsed.port <= 0 || parsed.port > 65535)
-    throw new TypeError(`expected an upstream as 'host:port' or { host, port }, got ${given}`);
+    throw new TypeError(
+      `expected an upstream as 'host:port', a connection URL or { host, port }, got ${given}`,
+    );
   if (!isLoopbackHost(parsed.host)) throw new NonLoopbackUpstreamError(given);
   return parsed;
 }

@@ -24,5 +24,6 @@ export function seededRandom(seed: number): () => number {
 
 /** Checks a share is a number in [0, 1]. */
 export function assertShare(share: number, what: string): void {
-  if (!(share >= 0 && share <= 1)) throw new RangeError(`${what}: share must be between 0 and 1, got ${share}`);
+  if (!(share >= 0 && share <= 1))
+    throw new RangeError(`${what}: share must be between 0 and 1, got ${share}`);
 }
