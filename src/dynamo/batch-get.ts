@@ -1,12 +1,11 @@
-// BatchGetItem in chunks of 100 with bounded concurrency; unprocessed keys retried with core backoff; results in the caller's order.
+// BatchGetItem in chunks of 100 with bounded concurrency under one deadline; unprocessed keys resent with core backoff; results in the caller's order.
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
-import { backoffDelay, DbkitError, defaultRetryPolicy, sleep } from '../core/index.js';
-import { chunk, keyId, mapConcurrent, pick } from './batching.js';
+import { callDeadline, chunk, keyId, pick, processChunks } from './batching.js';
 import type { BatchOptions } from './batch-write.js';
 import type { AnyEntity, EntityTypes } from './entity.js';
-import { UnprocessedItemsError } from './errors.js';
-import type { UnprocessedEntry } from './errors.js';
+import { UnprocessedItemsError } from './batch-errors.js';
+import type { UnprocessedEntry } from './batch-errors.js';
 import { dynamoLimits } from './limits.js';
 import { run, spec, withCapacity } from './runtime.js';
 import type { Runtime } from './runtime.js';
@@ -66,10 +65,16 @@ function toParams(group: readonly BatchGetRequest[], consistent: boolean): Batch
   return { RequestItems };
 }
 
+function entry(r: BatchGetRequest): UnprocessedEntry {
+  return { table: r.table, entity: r.entity.name, key: r.key, action: 'get' };
+}
+
 /**
- * Reads keys in chunks of 100 (duplicates read once), retrying UnprocessedKeys with the core's
- * backoff. Returns one entry per request, in order: the parsed item, or `null` when absent. If keys
- * are still unprocessed after the retries, fails with an UnprocessedItemsError listing them.
+ * Reads keys in chunks of 100 (duplicates read once) under one deadline, resending UnprocessedKeys
+ * with the core's backoff. Returns one entry per request, in order: the parsed item, or `null` when
+ * absent. If keys are left unread (still unprocessed after the retries, or a chunk failed, after
+ * which no new chunk starts), fails with an {@link UnprocessedItemsError}: `read` lists the keys read,
+ * `unprocessed` the others (a read is always safe to send again; `unknown` stays empty).
  *
  * @example
  * ```ts
@@ -82,73 +87,55 @@ export async function batchGet(
   options: BatchOptions & { consistent?: boolean } = {},
 ): Promise<(Record<string, unknown> | null)[]> {
   const policy = options.retry ?? runtime.retry;
-  const maxAttempts =
-    policy === false ? 1 : Math.max(1, policy.maxAttempts ?? defaultRetryPolicy.maxAttempts);
   const distinct = new Map<string, BatchGetRequest>();
   for (const r of requests) distinct.set(keyId(r.table, r.key), r);
   const found = new Map<string, Record<string, unknown>>();
-  const leftovers: UnprocessedEntry[] = [];
-  let firstError: unknown;
   const target = [...new Set(requests.map((r) => r.table))].join(',');
+  const opSpec = spec('batchGet', target, 'read', true);
   const entityByTable = new Map(requests.map((r) => [r.table, r.entity]));
-  await mapConcurrent(
+  const signal = callDeadline(options.signal, options.timeoutMs ?? runtime.timeoutMs);
+  const callOptions = signal === undefined ? options : { ...options, signal };
+  const outcome = await processChunks(
     chunk([...distinct.values()], dynamoLimits.batchGetKeys),
-    options.concurrency ?? runtime.batchConcurrency,
-    async (group) => {
-      let pending = group;
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const params = withCapacity(runtime, toParams(pending, options.consistent === true));
-        let out;
-        try {
-          out = await run(
-            runtime,
-            spec('batchGet', target, 'read', true),
-            (signal) =>
-              runtime.document.send(
-                new BatchGetCommand(params),
-                signal === undefined ? {} : { abortSignal: signal },
-              ),
-            options,
-          );
-        } catch (err) {
-          if (!(err instanceof DbkitError) || err.kind !== 'throttled') throw err;
-          firstError ??= err;
-          for (const r of pending)
-            leftovers.push({ table: r.table, entity: r.entity.name, key: r.key, action: 'get' });
-          return;
-        }
-        for (const [table, items] of Object.entries(out.Responses ?? {})) {
-          const entity = entityByTable.get(table);
-          if (entity === undefined) continue;
-          for (const item of items) found.set(keyId(table, pick(item, tableKeyNames(entity))), item);
-        }
-        const unprocessed = new Set<string>();
-        for (const [table, entry] of Object.entries(out.UnprocessedKeys ?? {})) {
-          for (const key of entry.Keys ?? []) unprocessed.add(keyId(table, key));
-        }
-        const remaining = pending.filter((r) => unprocessed.has(keyId(r.table, r.key)));
-        if (remaining.length === 0) return;
-        if (attempt >= maxAttempts) {
-          for (const r of remaining)
-            leftovers.push({ table: r.table, entity: r.entity.name, key: r.key, action: 'get' });
-          return;
-        }
-        await sleep(backoffDelay(attempt, policy === false ? {} : policy), options.signal);
-        pending = remaining;
+    { concurrency: options.concurrency ?? runtime.batchConcurrency, retry: policy, signal },
+    async (pending) => {
+      const params = withCapacity(runtime, toParams(pending, options.consistent === true));
+      const out = await run(
+        runtime,
+        opSpec,
+        (attemptSignal) =>
+          runtime.document.send(
+            new BatchGetCommand(params),
+            attemptSignal === undefined ? {} : { abortSignal: attemptSignal },
+          ),
+        callOptions,
+      );
+      for (const [table, items] of Object.entries(out.Responses ?? {})) {
+        const entity = entityByTable.get(table);
+        if (entity === undefined) continue;
+        for (const item of items) found.set(keyId(table, pick(item, tableKeyNames(entity))), item);
       }
+      const unprocessed = new Set<string>();
+      for (const [table, keys] of Object.entries(out.UnprocessedKeys ?? {})) {
+        for (const key of keys.Keys ?? []) unprocessed.add(keyId(table, key));
+      }
+      return unprocessed.size === 0 ? [] : pending.filter((r) => unprocessed.has(keyId(r.table, r.key)));
     },
   );
-  if (leftovers.length > 0) {
-    throw new UnprocessedItemsError(
-      `${leftovers.length} of ${distinct.size} batch reads were still unprocessed after ${maxAttempts} attempts`,
-      {
-        engine: 'dynamodb',
-        operation: 'batchGet',
-        target,
-        unprocessed: leftovers,
-        ...(firstError === undefined ? {} : { cause: firstError }),
-      },
-    );
+  const left = [...outcome.unprocessed, ...outcome.unknown];
+  if (left.length > 0) {
+    const why =
+      outcome.firstError === undefined
+        ? 'were still unprocessed after the retries'
+        : `were not read after a ${outcome.firstError.kind} failure`;
+    throw new UnprocessedItemsError(`${left.length} of ${distinct.size} batch reads ${why}`, {
+      engine: 'dynamodb',
+      operation: 'batchGet',
+      target,
+      read: outcome.done.map(entry),
+      unprocessed: left.map(entry),
+      ...(outcome.firstError === undefined ? {} : { cause: outcome.firstError }),
+    });
   }
   const parsed = new Map<string, Record<string, unknown> | null>();
   return requests.map((r) => {

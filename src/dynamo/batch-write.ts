@@ -1,11 +1,11 @@
-// BatchWriteItem in chunks of 25 with bounded concurrency; unprocessed items retried with core backoff, and whatever is left reported item by item.
+// BatchWriteItem in chunks of 25 with bounded concurrency under one deadline; unprocessed items resent with core backoff, and whatever is left reported item by item.
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { backoffDelay, DbkitError, defaultRetryPolicy, sleep, ValidationError } from '../core/index.js';
-import { chunk, keyId, mapConcurrent, pick } from './batching.js';
+import { ValidationError } from '../core/index.js';
+import { callDeadline, chunk, keyId, pick, processChunks } from './batching.js';
 import type { AnyEntity, EntityTypes } from './entity.js';
-import { UnprocessedItemsError } from './errors.js';
-import type { UnprocessedEntry } from './errors.js';
+import { UnprocessedItemsError } from './batch-errors.js';
+import type { UnprocessedEntry } from './batch-errors.js';
 import { dynamoLimits } from './limits.js';
 import { run, spec, withCapacity } from './runtime.js';
 import type { CallOptions, Runtime } from './runtime.js';
@@ -154,11 +154,21 @@ export interface BatchWriteResult {
   retries: number;
 }
 
+function entry(r: BatchWriteRequest): UnprocessedEntry {
+  return { table: r.table, entity: r.entity.name, key: r.key, action: r.action };
+}
+
 /**
- * Writes requests in chunks of 25 with bounded concurrency. UnprocessedItems are retried with the
- * core's backoff up to the retry policy's attempts; a chunk that stays throttled counts as
- * unprocessed. If anything is left, the call fails with an UnprocessedItemsError listing exactly
- * those items; nothing is dropped silently.
+ * Writes requests in chunks of 25 with bounded concurrency, all under one deadline (the call's
+ * `timeoutMs`, default the client's). Each chunk is sent through the executor, which retries it on
+ * throttling and lost answers (a batch of puts and deletes is idempotent); UnprocessedItems are resent
+ * with the core's backoff up to the retry policy's attempts.
+ *
+ * If anything is left, the call fails with an {@link UnprocessedItemsError} that puts every item in
+ * exactly one group: `written`, `unprocessed` (safe to resend) or `unknown` (sent, answer lost).
+ * Items DynamoDB keeps returning unprocessed do not stop the other chunks; a chunk that fails (stays
+ * throttled, times out, loses its connection) does: no new chunk starts after it, and those never
+ * started are `unprocessed`. Nothing is dropped silently.
  *
  * @example
  * ```ts
@@ -172,65 +182,45 @@ export async function batchWrite(
 ): Promise<BatchWriteResult> {
   checkDuplicates(requests);
   const policy = options.retry ?? runtime.retry;
-  const maxAttempts =
-    policy === false ? 1 : Math.max(1, policy.maxAttempts ?? defaultRetryPolicy.maxAttempts);
-  const leftovers: UnprocessedEntry[] = [];
-  let retries = 0;
-  let firstError: unknown;
   const target = [...new Set(requests.map((r) => r.table))].join(',');
-  await mapConcurrent(
+  const opSpec = spec('batchWrite', target, 'write', true);
+  const signal = callDeadline(options.signal, options.timeoutMs ?? runtime.timeoutMs);
+  const callOptions = signal === undefined ? options : { ...options, signal };
+  const outcome = await processChunks(
     chunk(requests, dynamoLimits.batchWriteItems),
-    options.concurrency ?? runtime.batchConcurrency,
-    async (group) => {
-      let pending = group;
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const params = withCapacity(runtime, toParams(pending));
-        let remaining: BatchWriteRequest[];
-        try {
-          const out = await run(
-            runtime,
-            spec('batchWrite', target, 'write', true),
-            (signal) =>
-              runtime.document.send(
-                new BatchWriteCommand(params),
-                signal === undefined ? {} : { abortSignal: signal },
-              ),
-            options,
-            () => pending.length,
-          );
-          const ids = unprocessedIds(out, pending);
-          remaining = ids.size === 0 ? [] : pending.filter((r) => ids.has(r.id));
-        } catch (err) {
-          // The executor already retried this request; its items are reported, not retried again.
-          if (!(err instanceof DbkitError) || err.kind !== 'throttled') throw err;
-          firstError ??= err;
-          for (const r of pending)
-            leftovers.push({ table: r.table, entity: r.entity.name, key: r.key, action: r.action });
-          return;
-        }
-        if (remaining.length === 0) return;
-        if (attempt >= maxAttempts) {
-          for (const r of remaining)
-            leftovers.push({ table: r.table, entity: r.entity.name, key: r.key, action: r.action });
-          return;
-        }
-        retries += 1;
-        await sleep(backoffDelay(attempt, policy === false ? {} : policy), options.signal);
-        pending = remaining;
-      }
+    { concurrency: options.concurrency ?? runtime.batchConcurrency, retry: policy, signal },
+    async (pending) => {
+      const params = withCapacity(runtime, toParams(pending));
+      const out = await run(
+        runtime,
+        opSpec,
+        (attemptSignal) =>
+          runtime.document.send(
+            new BatchWriteCommand(params),
+            attemptSignal === undefined ? {} : { abortSignal: attemptSignal },
+          ),
+        callOptions,
+        () => pending.length,
+      );
+      const ids = unprocessedIds(out, pending);
+      return ids.size === 0 ? [] : pending.filter((r) => ids.has(r.id));
     },
   );
-  if (leftovers.length > 0) {
-    throw new UnprocessedItemsError(
-      `${leftovers.length} of ${requests.length} batch writes were still unprocessed after ${maxAttempts} attempts`,
-      {
-        engine: 'dynamodb',
-        operation: 'batchWrite',
-        target,
-        unprocessed: leftovers,
-        ...(firstError === undefined ? {} : { cause: firstError }),
-      },
-    );
+  const left = outcome.unprocessed.length + outcome.unknown.length;
+  if (left > 0) {
+    const why =
+      outcome.firstError === undefined
+        ? 'were still unprocessed after the retries'
+        : `were not confirmed (${outcome.unknown.length} with an unknown outcome) after a ${outcome.firstError.kind} failure`;
+    throw new UnprocessedItemsError(`${left} of ${requests.length} batch writes ${why}`, {
+      engine: 'dynamodb',
+      operation: 'batchWrite',
+      target,
+      written: outcome.done.map(entry),
+      unprocessed: outcome.unprocessed.map(entry),
+      unknown: outcome.unknown.map(entry),
+      ...(outcome.firstError === undefined ? {} : { cause: outcome.firstError }),
+    });
   }
-  return { written: requests.length, retries };
+  return { written: requests.length, retries: outcome.retries };
 }

@@ -1,4 +1,6 @@
-// Helpers shared by batch operations: chunking, bounded concurrency and a stable identity for keys.
+// Helpers shared by batch operations: chunking, bounded concurrency, a stable identity for keys, and the one loop that sends chunks and sorts every item into done / unprocessed / unknown.
+import { backoffDelay, DbkitError, defaultRetryPolicy, sleep } from '../core/index.js';
+import type { RetryPolicy } from '../core/index.js';
 
 /**
  * Splits a list into chunks of at most `size`.
@@ -69,4 +71,120 @@ export function pick(
   const out: Record<string, unknown> = {};
   for (const name of names) out[name] = item[name];
   return out;
+}
+
+/** Where every item of a batch ended: each is in exactly one list. */
+export interface ChunkOutcome<R> {
+  /** Confirmed by DynamoDB. */
+  done: R[];
+  /** Never sent, or returned unprocessed: not applied. */
+  unprocessed: R[];
+  /** Sent, answer lost: may or may not be applied. */
+  unknown: R[];
+  /** Resends of items DynamoDB returned unprocessed. */
+  retries: number;
+  /** The first failure that stopped a chunk; later chunks were not started. */
+  firstError: DbkitError | undefined;
+}
+
+/** How {@link processChunks} paces resends of unprocessed items. */
+export interface ChunkOptions {
+  concurrency: number;
+  retry: RetryPolicy | false;
+  /** Ends the waits between resends (the call's deadline or the caller's signal). */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Sends chunks with bounded concurrency. `send` sends some items once (through the executor, which
+ * retries what is safe) and returns those DynamoDB left unprocessed; they are resent with backoff up
+ * to the policy's attempts. When a chunk fails, no new chunk starts: the chunks never started are
+ * reported unprocessed, and the failed chunk's items unprocessed when the failure says DynamoDB did
+ * nothing (`notApplied`), else unknown. Never throws: the outcome says where every item ended.
+ *
+ * @example
+ * ```ts
+ * const outcome = await processChunks(chunk(requests, 25), { concurrency: 4, retry: {} }, (pending) => sendBatch(pending))
+ * ```
+ */
+export async function processChunks<R>(
+  chunks: readonly (readonly R[])[],
+  options: ChunkOptions,
+  send: (pending: readonly R[]) => Promise<readonly R[]>,
+): Promise<ChunkOutcome<R>> {
+  const policy = options.retry;
+  const maxAttempts =
+    policy === false ? 1 : Math.max(1, policy.maxAttempts ?? defaultRetryPolicy.maxAttempts);
+  const outcome: ChunkOutcome<R> = {
+    done: [],
+    unprocessed: [],
+    unknown: [],
+    retries: 0,
+    firstError: undefined,
+  };
+  let next = 0;
+  const runChunk = async (group: readonly R[]): Promise<void> => {
+    let pending = group;
+    for (let attempt = 1; ; attempt++) {
+      let remaining: readonly R[];
+      try {
+        remaining = await send(pending);
+      } catch (err) {
+        const error = err instanceof DbkitError ? err : undefined;
+        outcome.firstError ??= error ?? new DbkitError('internal', String(err), { cause: err });
+        (error?.notApplied === true ? outcome.unprocessed : outcome.unknown).push(...pending);
+        return;
+      }
+      const left = new Set(remaining);
+      for (const r of pending) if (!left.has(r)) outcome.done.push(r);
+      if (remaining.length === 0) return;
+      if (attempt >= maxAttempts || options.signal?.aborted === true) {
+        outcome.unprocessed.push(...remaining);
+        return;
+      }
+      outcome.retries += 1;
+      try {
+        await sleep(backoffDelay(attempt, policy === false ? {} : policy), options.signal);
+      } catch (err) {
+        // the deadline passed while waiting: nothing of `remaining` was sent again
+        outcome.firstError ??= err instanceof DbkitError ? err : undefined;
+        outcome.unprocessed.push(...remaining);
+        return;
+      }
+      pending = remaining;
+    }
+  };
+  const worker = async (): Promise<void> => {
+    while (next < chunks.length) {
+      if (outcome.firstError !== undefined) {
+        // stop starting chunks after a failure: report the rest as never sent
+        for (; next < chunks.length; next++) outcome.unprocessed.push(...(chunks[next] ?? []));
+        return;
+      }
+      const group = chunks[next++] ?? [];
+      await runChunk(group);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.concurrency, chunks.length)) }, worker),
+  );
+  return outcome;
+}
+
+/**
+ * An AbortSignal that fires when the whole batch call is out of time (`timeoutMs`) or the caller
+ * aborts, so chunks sent one after another share one deadline.
+ *
+ * @example
+ * ```ts
+ * const signal = callDeadline(options.signal, 10_000)
+ * ```
+ */
+export function callDeadline(
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): AbortSignal | undefined {
+  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  if (timeout === undefined) return signal;
+  return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
 }

@@ -25,6 +25,7 @@ import { bindEntity } from './entity-client.js';
 import type { EntityClient } from './entity-client.js';
 import { mapDynamoError } from './errors.js';
 import { unmarshallNumber } from './numbers.js';
+import { defaultTimeoutMs } from './runtime.js';
 import type { CallOptions, Runtime } from './runtime.js';
 import { scanAll, scanPage } from './scan.js';
 import type { ScanAllOptions, ScanItem, ScanOptions } from './scan.js';
@@ -42,23 +43,39 @@ export interface DynamoClientOptions {
   credentials?: DynamoDBClientConfig['credentials'];
   /** Local mode: talk to DynamoDB Local at this URL (or `http://localhost:8000` for `true`) with dummy credentials. */
   local?: boolean | string;
-  /** Attempts the SDK makes per request. Default 3. */
+  /**
+   * @deprecated dbkit's operations never let the SDK re-send a request: only dbkit knows whether an
+   * operation may be sent twice (an increment may not), so every dbkit operation is one SDK attempt
+   * per dbkit attempt, whatever this says. It only configures the SDK client dbkit creates, for what
+   * you send through `db.client` yourself. Default 1. Tune `retry` instead.
+   */
   maxAttempts?: number;
   /**
-   * The SDK's retry mode. `adaptive` (default) adds a client-side rate limiter that slows sends after
-   * throttling and ramps back up gradually; `standard` leaves pacing to dbkit's retry policy, which
-   * suits request handlers with a tight deadline.
+   * @deprecated Like `maxAttempts`, this only configures the SDK client dbkit creates, for what you
+   * send through `db.client` yourself; dbkit's operations never use the SDK's retries or its adaptive
+   * rate limiter (which delays sends past a request's deadline). Default `standard`.
    */
   retryMode?: 'adaptive' | 'standard';
-  /** An SDK client you already have; dbkit wraps it in a DocumentClient with its own options. */
+  /**
+   * An SDK client you already have. dbkit sends through a DocumentClient over it whose retry layer
+   * is one attempt (dbkit's executor decides what is re-sent), so the client's own `maxAttempts` and
+   * retry mode apply only to what you send through it yourself. dbkit takes a snapshot of its
+   * middleware when the DynamoClient is created, and never changes the client itself. Its HTTP
+   * timeouts stay yours; dbkit's `timeoutMs` still bounds every operation.
+   */
   client?: DynamoDBClient;
   /**
-   * dbkit's retry policy (throttling, unprocessed batch items, transaction conflicts). Default: core
-   * defaults with a 10 s deadline, because dbkit's attempts and the SDK's own adaptive retries multiply:
-   * without a deadline a table that stays throttled could hold a request for half a minute.
+   * dbkit's retry policy: the only layer that re-sends (throttling, lost answers of reads and
+   * idempotent writes, unprocessed batch items, transaction conflicts). Default: core defaults
+   * (5 attempts, 50 ms base, 2 s cap). Its deadline never outlasts the operation's `timeoutMs`.
    */
   retry?: RetryPolicy | false;
-  /** Default time limit per operation including retries, in ms. Default none. */
+  /**
+   * Time limit of one operation including its retries, in ms. Default 10 000. A call that runs out
+   * of time while throttled gets the ThrottledError; one cut while a request was in flight gets a
+   * TimeoutError (a read) or an OutcomeUnknownError (a write that may not be repeated). The SDK
+   * client dbkit creates also gets HTTP timeouts from it (connection: 3 s at most).
+   */
   timeoutMs?: number;
   /** An event bus, or options to create one. */
   instrumentation?: Instrumentation | InstrumentationOptions;
@@ -129,7 +146,8 @@ function isInstrumentation(value: Instrumentation | InstrumentationOptions): val
 }
 
 /**
- * The SDK client dbkit would create for these options: adaptive retries, region, endpoint and
+ * The SDK client dbkit would create for these options: one SDK attempt in standard retry mode (dbkit
+ * owns retries), HTTP connection and request timeouts from `timeoutMs`, region, endpoint and
  * credentials from the options or the environment, or local mode.
  *
  * @example
@@ -145,9 +163,18 @@ export function createSdkClient(options: DynamoClientOptions = {}): DynamoDBClie
         ? options.local
         : undefined;
   const endpoint = options.endpoint ?? localUrl ?? process.env.DYNAMODB_ENDPOINT;
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const config: DynamoDBClientConfig = {
-    retryMode: options.retryMode ?? 'adaptive',
-    maxAttempts: options.maxAttempts ?? 3,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- still honoured for db.client
+    retryMode: options.retryMode ?? 'standard',
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- still honoured for db.client
+    maxAttempts: options.maxAttempts ?? 1,
+    // A silent network must end in an error even for requests sent around dbkit's executor.
+    requestHandler: {
+      connectionTimeout: Math.min(connectTimeoutMs, timeoutMs),
+      requestTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
+    },
   };
   const region = options.region ?? (localUrl !== undefined ? 'local' : process.env.AWS_REGION);
   if (region !== undefined) config.region = region;
@@ -157,10 +184,35 @@ export function createSdkClient(options: DynamoClientOptions = {}): DynamoDBClie
   return new DynamoDBClient(config);
 }
 
+const connectTimeoutMs = 3_000;
+
+// Replaces the SDK's retry middleware (same name, step and priority) with one that sends once: the
+// SDK cannot know that an UpdateItem whose answer was lost must not be sent again; dbkit's executor can.
+const singleAttempt =
+  <A, R>(next: (args: A) => Promise<R>) =>
+  (args: A): Promise<R> =>
+    next(args);
+const singleAttemptOptions = {
+  name: 'retryMiddleware',
+  step: 'finalizeRequest',
+  priority: 'high',
+  tags: ['RETRY'],
+  override: true,
+};
+
+interface StackedCommand {
+  middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void };
+}
+
 /**
  * Wraps an SDK client in a DocumentClient with dbkit's marshalling: undefined values removed,
  * class instances converted to maps, empty strings kept, and numbers unmarshalled exactly (any
  * number a double cannot hold is resolved per attribute by the entity, never silently rounded).
+ *
+ * Every command sent through it is sent once: the SDK's retry step is replaced, on that command
+ * only, by a single attempt, so dbkit's executor alone decides what is re-sent. The client you pass
+ * keeps its own retries for what you send through it, and its middleware (tracing, logging) still
+ * applies to dbkit's requests.
  *
  * @example
  * ```ts
@@ -168,7 +220,7 @@ export function createSdkClient(options: DynamoClientOptions = {}): DynamoDBClie
  * ```
  */
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, {
+  const document = DynamoDBDocumentClient.from(client, {
     marshallOptions: {
       removeUndefinedValues: true,
       convertClassInstanceToMap: true,
@@ -176,6 +228,14 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
     },
     unmarshallOptions: { wrapNumbers: unmarshallNumber },
   });
+  // The DocumentClient shares the client's middleware stack, so the override goes on each command.
+  const send = document.send.bind(document) as (...args: unknown[]) => unknown;
+  const sendOnce = (command: StackedCommand, ...rest: unknown[]): unknown => {
+    command.middlewareStack.add(singleAttempt, singleAttemptOptions);
+    return send(command, ...rest);
+  };
+  Object.defineProperty(document, 'send', { value: sendOnce, configurable: true, writable: true });
+  return document;
 }
 
 /**
@@ -202,7 +262,8 @@ export function createDynamoClient(options: DynamoClientOptions = {}): DynamoCli
     ...(options.cursorSecret === undefined ? {} : { secret: options.cursorSecret }),
     ...(options.cursorTtlMs === undefined ? {} : { ttlMs: options.cursorTtlMs }),
   });
-  const retry = options.retry ?? { deadlineMs: 10_000 };
+  const retry = options.retry ?? {};
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const runtime: Runtime = {
     document,
     client: sdk,
@@ -210,10 +271,11 @@ export function createDynamoClient(options: DynamoClientOptions = {}): DynamoCli
       instrumentation,
       retry,
       mapError: (err, s) => mapDynamoError(err, s),
+      timeoutMs,
       ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     },
     cursors,
-    timeoutMs: options.timeoutMs,
+    timeoutMs,
     consumedCapacity: options.consumedCapacity === true,
     batchConcurrency: Math.max(1, options.batchConcurrency ?? 4),
     retry,

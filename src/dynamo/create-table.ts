@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput, GlobalSecondaryIndex, Projection } from '@aws-sdk/client-dynamodb';
 import { awsErrorName } from './errors.js';
-import { run, spec } from './runtime.js';
+import { defaultTimeoutMs, run, spec } from './runtime.js';
 import type { CallOptions, Runtime } from './runtime.js';
 import type { IndexProjection, Table } from './table.js';
 
@@ -80,6 +80,11 @@ export interface CreateTableOptions extends CallOptions {
   waitSeconds?: number;
 }
 
+// The table waiters' own limit plus one data operation's default, so the waiter, not dbkit, says when it gave up.
+function tableWaitMs(waitSeconds: number | undefined): number {
+  return (waitSeconds ?? 60) * 1000 + defaultTimeoutMs;
+}
+
 /**
  * Creates the table if it does not exist, waits until it is active and enables TTL on its TTL
  * attribute. Idempotent: returns `false` when the table was already there.
@@ -133,7 +138,8 @@ export async function ensureTable(
         }
       }
     },
-    options,
+    // Waiting for a table to become active takes longer than a data operation's default limit.
+    { ...options, timeoutMs: options.timeoutMs ?? tableWaitMs(options.waitSeconds) },
   );
   return created;
 }
@@ -170,6 +176,6 @@ export async function deleteTable(
         { TableName: name },
       );
     },
-    options,
+    { ...options, timeoutMs: options.timeoutMs ?? tableWaitMs(options.waitSeconds) },
   );
 }

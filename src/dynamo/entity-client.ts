@@ -7,6 +7,7 @@ import { batchDelete, batchPut, batchWrite } from './batch-write.js';
 import type { BatchOptions, BatchWriteResult } from './batch-write.js';
 import type { AnyEntity, Entity, EntityTypes } from './entity.js';
 import { awsErrorName, mapDynamoError, versionConflict } from './errors.js';
+import { deleteIsIdempotent, putIsIdempotent, updateIsIdempotent } from './idempotency.js';
 import { createParams, deleteParams, getParams, putParams, updateParams } from './item-params.js';
 import type { DeleteOptions, GetOptions, PutOptions, UpdateOptions } from './item-params.js';
 import { queryAll, queryPage } from './query.js';
@@ -162,13 +163,17 @@ function abortOf(signal: AbortSignal | undefined): { abortSignal?: AbortSignal }
 export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Entity<T>): EntityClient<T> {
   const e = entity as unknown as AnyEntity;
   const target = e.table.name;
+  // A write is idempotent only when sending it twice cannot apply it twice or misreport it: the
+  // executor re-sends those after a lost answer and reports the others as outcome unknown.
   const specs = {
     get: spec('get', target, 'read', true),
     create: spec('create', target, 'write', false),
     put: spec('put', target, 'write', true),
+    putGuarded: spec('put', target, 'write', false),
     update: spec('update', target, 'write', false),
-    updateVersioned: spec('update', target, 'write', true),
-    delete: spec('delete', target, 'write', true),
+    updateFixed: spec('update', target, 'write', true),
+    delete: spec('delete', target, 'write', false),
+    deleteIfPresent: spec('delete', target, 'write', true),
   };
   const keyAttrs = new Set(
     Object.values(e.keys).flatMap((k) => (k.skName === undefined ? [k.pkName] : [k.pkName, k.skName])),
@@ -222,14 +227,15 @@ export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Enti
     },
     async put(input: T['input'], options: PutOptions<T> & CallOptions = {}) {
       const p = withCapacity(runtime, putParams<T>(entity, input, options));
+      const opSpec = putIsIdempotent(options) ? specs.put : specs.putGuarded;
       await run(
         runtime,
-        specs.put,
+        opSpec,
         async (signal) => {
           try {
             return await runtime.document.send(new PutCommand(p), abortOf(signal));
           } catch (err) {
-            throw conditionError(err, e, specs.put, {
+            throw conditionError(err, e, opSpec, {
               expectedVersion: options.expectedVersion,
               mustExist: options.expectedVersion !== undefined,
             });
@@ -245,7 +251,7 @@ export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Enti
       options: UpdateOptions<T> & CallOptions = {},
     ) {
       const p = withCapacity(runtime, updateParams<T>(entity, key, actions, options));
-      const opSpec = options.expectedVersion === undefined ? specs.update : specs.updateVersioned;
+      const opSpec = updateIsIdempotent<T>(e, actions, options) ? specs.updateFixed : specs.update;
       const out = await run(
         runtime,
         opSpec,
@@ -267,14 +273,15 @@ export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Enti
     },
     async delete(key: T['key'], options: DeleteOptions<T> & CallOptions = {}) {
       const p = withCapacity(runtime, deleteParams<T>(entity, key, options));
+      const opSpec = deleteIsIdempotent(options) ? specs.deleteIfPresent : specs.delete;
       const out = await run(
         runtime,
-        specs.delete,
+        opSpec,
         async (signal) => {
           try {
             return await runtime.document.send(new DeleteCommand(p), abortOf(signal));
           } catch (err) {
-            throw conditionError(err, e, specs.delete, {
+            throw conditionError(err, e, opSpec, {
               expectedVersion: options.expectedVersion,
               mustExist: options.mustExist !== false,
             });

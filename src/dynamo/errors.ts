@@ -4,8 +4,9 @@ import {
   ConflictError,
   ConnectionError,
   DbkitError,
+  ForbiddenError,
+  InternalError,
   LimitExceededError,
-  NotFoundError,
   ThrottledError,
   TransactionCanceledError,
   TransientError,
@@ -13,6 +14,9 @@ import {
   VersionConflictError,
 } from '../core/index.js';
 import type { CancellationReason, DbkitErrorOptions, OperationSpec } from '../core/index.js';
+import { dynamoLimits } from './limits.js';
+
+const dynamoItemBytes = dynamoLimits.itemBytes;
 
 /** Reason codes that mean "try again": the transaction lost a race or was throttled, nothing was checked and failed. */
 export const retryableCancellationCodes: ReadonlySet<string> = new Set([
@@ -27,23 +31,45 @@ const throttleNames = new Set([
   'ThrottlingException',
   'RequestLimitExceeded',
   'Throttling',
+  'LimitExceededException',
 ]);
+// Server errors: DynamoDB may have applied the write before it failed to answer.
 const transientNames = new Set([
   'InternalServerError',
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'TransactionInProgressException',
-  'TransactionConflictException',
 ]);
-const connectionCodes = new Set([
+// Refused before execution: the request named an item that a transaction was writing.
+const rejectedTransientNames = new Set(['TransactionConflictException']);
+// The caller's identity or permissions: the request was refused before it was executed.
+const forbiddenNames = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnrecognizedClientException',
+  'MissingAuthenticationToken',
+  'MissingAuthenticationTokenException',
+  'InvalidSignatureException',
+  'IncompleteSignature',
+  'IncompleteSignatureException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'NotAuthorized',
+]);
+// The connection never opened: nothing reached DynamoDB.
+const neverConnectedCodes = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
   'ENOTFOUND',
-  'EPIPE',
-  'ETIMEDOUT',
   'EAI_AGAIN',
   'EHOSTUNREACH',
+  'ENETUNREACH',
 ]);
+// The connection broke while the request may have been in DynamoDB's hands.
+const brokenConnectionCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EPROTO']);
+
+/** The retry hint a final throttle carries when DynamoDB gives none: about when capacity comes back. */
+export const throttleRetryAfterMs = 1_000;
 
 interface AwsLikeError {
   name?: unknown;
@@ -119,10 +145,26 @@ function messageOf(err: unknown): string {
   return typeof m === 'string' ? m : String(err);
 }
 
+function errorCode(err: unknown): string | undefined {
+  const code = (err as AwsLikeError | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function httpStatus(err: unknown): number | undefined {
+  const status = (err as AwsLikeError | null)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
 /**
  * Maps any error from the AWS SDK into a dbkit error; the SDK error is the `cause`. A
  * ConditionalCheckFailed here (without operation context) is a ConditionFailedError; operations
  * that know better (create, versioned writes) map it themselves.
+ *
+ * `notApplied` is true only where DynamoDB certainly did nothing: throttling, a connection that never
+ * opened, a request refused as invalid or forbidden, a canceled transaction. A 5xx, a reset
+ * connection or a socket timeout leave the outcome unknown. Messages of the kinds an API client sees
+ * (validation, condition failed, limits, conflicts) name the operation and entity, never the
+ * physical table or the driver's text; those stay in `target` and `cause`.
  *
  * @example
  * ```ts
@@ -143,8 +185,9 @@ export function mapDynamoError(
   };
   const name = awsErrorName(err);
   const message = messageOf(err);
+  const status = httpStatus(err);
   if (name === 'ConditionalCheckFailedException') {
-    return new ConditionFailedError(`The condition on ${spec.operation} in ${spec.target} did not hold`, {
+    return new ConditionFailedError(`The condition on ${spec.operation} did not hold`, {
       ...base,
       code: 'condition_failed',
     });
@@ -153,19 +196,35 @@ export function mapDynamoError(
     return new ThrottledError(`DynamoDB throttled ${spec.operation} on ${spec.target}: ${message}`, {
       ...base,
       code: `throttled.${name}`,
+      notApplied: true,
     });
   }
   if (name === 'ResourceNotFoundException') {
-    return new NotFoundError(`DynamoDB table "${spec.target}" (or its index) does not exist: ${message}`, {
+    // A missing table or index is the deployment's fault, not something an API client asked for.
+    return new InternalError(`DynamoDB table "${spec.target}" (or its index) does not exist: ${message}`, {
       ...base,
       code: 'dynamodb.tableNotFound',
+      notApplied: true,
+    });
+  }
+  if (name !== undefined && forbiddenNames.has(name)) {
+    return new ForbiddenError(`DynamoDB refused ${spec.operation} on ${spec.target}: ${message}`, {
+      ...base,
+      code: `forbidden.${name}`,
     });
   }
   if (name === 'ValidationException') {
-    return new ValidationError([{ path: [], message, code: 'dynamodb.validation' }], {
+    if (/item size/i.test(message)) {
+      return new LimitExceededError(
+        `The item written by ${spec.operation} is over DynamoDB's ${dynamoItemBytes} bytes per item`,
+        { ...base, limit: 'itemSize', max: dynamoItemBytes },
+      );
+    }
+    const text = `DynamoDB rejected the ${spec.operation} request as invalid`;
+    return new ValidationError([{ path: [], message: text, code: 'dynamodb.validation' }], {
       ...base,
       code: 'dynamodb.validation',
-      message,
+      message: text,
     });
   }
   if (name === 'TransactionCanceledException') {
@@ -179,19 +238,27 @@ export function mapDynamoError(
       ...base,
       reasons,
       retryable,
+      notApplied: true,
       code: retryable ? 'transaction_canceled.conflict' : 'transaction_canceled',
     });
   }
   if (name === 'ItemCollectionSizeLimitExceededException') {
-    return new LimitExceededError(`An item collection in ${spec.target} is over 10 GB: ${message}`, {
+    return new LimitExceededError(`An item collection written by ${spec.operation} is over 10 GB`, {
       ...base,
       limit: 'itemCollectionSize',
     });
   }
   if (name === 'IdempotentParameterMismatchException') {
-    return new ConflictError(`The idempotency token was already used for a different request: ${message}`, {
+    return new ConflictError('The idempotency token was already used for a different request', {
       ...base,
       code: 'dynamodb.idempotentParameterMismatch',
+    });
+  }
+  if (name !== undefined && rejectedTransientNames.has(name)) {
+    return new TransientError(`DynamoDB ${spec.operation} on ${spec.target} conflicted with a transaction`, {
+      ...base,
+      code: `transient.${name}`,
+      notApplied: true,
     });
   }
   if (name !== undefined && transientNames.has(name)) {
@@ -200,24 +267,42 @@ export function mapDynamoError(
       code: `transient.${name}`,
     });
   }
-  const code = (err as AwsLikeError | null)?.code;
-  if ((typeof code === 'string' && connectionCodes.has(code)) || name === 'TimeoutError') {
+  const code = errorCode(err);
+  if (code !== undefined && neverConnectedCodes.has(code)) {
     return new ConnectionError(`Cannot reach DynamoDB for ${spec.operation} on ${spec.target}: ${message}`, {
       ...base,
       code: 'connection',
+      notApplied: true,
     });
   }
-  const status = (err as AwsLikeError | null)?.$metadata?.httpStatusCode;
-  if (typeof status === 'number' && status >= 500) {
+  if (name === 'TimeoutError' && code === undefined && /establish a connection/.test(message)) {
+    // the SDK's connectionTimeout: the socket never connected, so nothing was sent
+    return new ConnectionError(`Cannot reach DynamoDB for ${spec.operation} on ${spec.target}: ${message}`, {
+      ...base,
+      code: 'connection.timeout',
+      notApplied: true,
+    });
+  }
+  if ((code !== undefined && brokenConnectionCodes.has(code)) || name === 'TimeoutError') {
+    return new ConnectionError(
+      `Lost the connection to DynamoDB during ${spec.operation} on ${spec.target}: ${message}`,
+      {
+        ...base,
+        code: 'connection',
+      },
+    );
+  }
+  if (status !== undefined && status >= 500) {
     return new TransientError(
       `DynamoDB ${spec.operation} on ${spec.target} failed with HTTP ${status}: ${message}`,
       base,
     );
   }
-  return new DbkitError('transient', `DynamoDB ${spec.operation} on ${spec.target} failed: ${message}`, {
+  // Unrecognised: a 4xx was refused before execution; anything else (no answer at all) is unknown.
+  return new InternalError(`DynamoDB ${spec.operation} on ${spec.target} failed: ${message}`, {
     ...base,
-    retryable: false,
     code: name === undefined ? 'dynamodb.unknown' : `dynamodb.${name}`,
+    notApplied: status !== undefined && status >= 400 && status < 500,
   });
 }
 
@@ -242,29 +327,5 @@ export function versionConflict(
   );
 }
 
-/** One item a batch could not process, pointing at its table, entity and key. */
-export interface UnprocessedEntry {
-  table: string;
-  entity?: string;
-  key: Record<string, unknown>;
-  /** For writes: `put` or `delete`. */
-  action?: 'put' | 'delete' | 'get';
-}
-
-/**
- * A batch left items unprocessed after every retry; `unprocessed` lists exactly those. Everything
- * else in the batch was written (or read). Retryable: DynamoDB had no capacity for them.
- *
- * @example
- * ```ts
- * catch (err) { if (err instanceof UnprocessedItemsError) await retryLater(err.unprocessed) }
- * ```
- */
-export class UnprocessedItemsError extends DbkitError {
-  override readonly name = 'UnprocessedItemsError';
-  readonly unprocessed: readonly UnprocessedEntry[];
-  constructor(message: string, options: DbkitErrorOptions & { unprocessed: readonly UnprocessedEntry[] }) {
-    super('throttled', message, { code: 'batch.unprocessed', ...options });
-    this.unprocessed = options.unprocessed;
-  }
-}
+export { UnprocessedItemsError } from './batch-errors.js';
+export type { BatchReport, UnprocessedEntry } from './batch-errors.js';

@@ -59,7 +59,7 @@ export {
   isRetryableCancellation,
   cancellationReasons,
 } from './errors.js';
-export type { UnprocessedEntry } from './errors.js';
+export type { BatchReport, UnprocessedEntry } from './errors.js';
 export { itemSize, checkItemSize, dynamoLimits } from './limits.js';
 export { isExactNumber, unmarshallNumber, convertNumbers } from './numbers.js';
 export type { NumberMode } from './numbers.js';

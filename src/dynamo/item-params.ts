@@ -10,6 +10,7 @@ import { andAll, buildCondition } from './condition-builder.js';
 import type { Condition } from './condition-builder.js';
 import type { AnyEntity, CompiledKey, Entity, EntityTypes } from './entity.js';
 import { ExpressionContext, projection } from './expressions.js';
+import { checkItemSize } from './limits.js';
 import { buildUpdate } from './update-builder.js';
 import type { UpdateActions } from './update-builder.js';
 
@@ -207,7 +208,8 @@ function updatePlan(entity: AnyEntity): UpdatePlan {
 /**
  * UpdateItem params from typed actions. Key attributes cannot be updated; an index key whose
  * attributes change is recomputed (all of its attributes must then be known); the version is
- * checked and incremented in the same write; a missing item is not created unless `upsert`.
+ * checked and incremented in the same write; a missing item is not created unless `upsert`. Values
+ * set over DynamoDB's 400 KB item limit fail here with a `limit.itemSize` LimitExceededError.
  *
  * @example
  * ```ts
@@ -314,6 +316,15 @@ export function updateParams<T extends EntityTypes>(
     UpdateExpression: compiled.expression,
     ReturnValues: options.returnValues ?? 'ALL_NEW',
   };
+  // What the update writes is already a lower bound of the item's size: over 400 KB it cannot
+  // succeed, so it fails here like create and put do, not with DynamoDB's generic validation error.
+  const sized: Record<string, unknown> = {
+    ...params.Key,
+    ...generic.set,
+    ...generic.setIfNotExists,
+    ...Object.fromEntries(extraSet),
+  };
+  checkItemSize(sized, { target: entity.table.name, operation: 'update' });
   const condition = andAll(conditions);
   if (condition !== undefined) {
     params.ConditionExpression = condition;

@@ -1,7 +1,7 @@
 // What every operation needs from the client: the DocumentClient, the executor config, cursors and defaults; plus `run`, which sends through core's `execute`.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { execute, ValidationError } from '../core/index.js';
+import { execute, ThrottledError, ValidationError } from '../core/index.js';
 import type {
   ConsumedCapacity,
   CursorBinding,
@@ -11,12 +11,13 @@ import type {
   OperationSpec,
   RetryPolicy,
 } from '../core/index.js';
+import { throttleRetryAfterMs } from './errors.js';
 
 /** Per-call options every operation accepts. */
 export interface CallOptions {
   /** Cancels the operation (and its retries). */
   signal?: AbortSignal;
-  /** Time limit for the operation including retries, in ms. Overrides the client default. */
+  /** Time limit for the operation including retries, in ms. Overrides the client default (10 s). */
   timeoutMs?: number;
   /** Overrides the client's retry policy for this call; `false` turns dbkit's retries off. */
   retry?: RetryPolicy | false;
@@ -28,7 +29,8 @@ export interface Runtime {
   readonly client: DynamoDBClient;
   readonly executor: ExecutorConfig;
   readonly cursors: CursorCodec;
-  readonly timeoutMs: number | undefined;
+  /** Time limit of one operation including retries, in ms (default {@link defaultTimeoutMs}). */
+  readonly timeoutMs: number;
   /** Ask DynamoDB for consumed capacity and report it in events. */
   readonly consumedCapacity: boolean;
   /** Parallel requests for batch operations. */
@@ -68,8 +70,26 @@ export function withCapacity<P extends object>(runtime: Runtime, params: P): P {
   return runtime.consumedCapacity ? Object.assign({}, params, { ReturnConsumedCapacity: 'TOTAL' }) : params;
 }
 
+/** Default time limit of one operation including its retries, when neither the client nor the call sets one. */
+export const defaultTimeoutMs = 10_000;
+
+// How long after the retry deadline the executor's timeout fires, should the deadline not end the call.
+const timeoutBackstopMs = 50;
+
+// A final throttle tells the caller when to come back; DynamoDB sends no Retry-After, so dbkit
+// gives its own hint. Set on the final error only: on the errors the executor retries, the hint
+// would floor every backoff delay.
+function withRetryHint(err: unknown): never {
+  if (err instanceof ThrottledError && err.retryAfterMs === undefined)
+    (err as { retryAfterMs: number | undefined }).retryAfterMs = throttleRetryAfterMs;
+  throw err;
+}
+
 /**
- * Runs one DynamoDB request through core's executor: error mapping, retries, timeout, events.
+ * Runs one DynamoDB request through core's executor: error mapping, retries, timeout, events. The
+ * retry policy's deadline never outlasts the operation's time limit (the call's `timeoutMs`, else
+ * the client's, default 10 s), so a call that keeps being throttled ends with the
+ * {@link ThrottledError} (with a `retryAfterMs` hint), not with a timeout for a request never sent.
  *
  * @example
  * ```ts
@@ -96,9 +116,18 @@ export function run<T>(
     },
   };
   if (options.signal !== undefined) executeOptions.signal = options.signal;
-  if (timeoutMs !== undefined) executeOptions.timeoutMs = timeoutMs;
-  if (options.retry !== undefined) executeOptions.retry = options.retry;
-  return execute(runtime.executor, spec, send, executeOptions);
+  const policy = options.retry ?? runtime.executor.retry;
+  if (policy === false) {
+    executeOptions.timeoutMs = timeoutMs;
+  } else {
+    // The retry deadline ends the call at its time limit, so a call cut short reports its last real
+    // error (the throttle); the executor's own timeout stays as a backstop just behind it.
+    if ((policy.deadlineMs ?? Infinity) > timeoutMs)
+      executeOptions.retry = { ...policy, deadlineMs: timeoutMs };
+    else if (options.retry !== undefined) executeOptions.retry = options.retry;
+    executeOptions.timeoutMs = timeoutMs + timeoutBackstopMs;
+  }
+  return execute(runtime.executor, spec, send, executeOptions).catch(withRetryHint);
 }
 
 /** The operation spec for a DynamoDB operation. */

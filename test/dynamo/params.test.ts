@@ -300,11 +300,17 @@ describe('error mapping', () => {
     }
   });
 
-  it('names the table on ResourceNotFound and keeps AWS message on ValidationException', () => {
-    expect(mapDynamoError(aws('ResourceNotFoundException'), spec).message).toContain('"app"');
-    const v = mapDynamoError(aws('ValidationException'), spec);
+  // Was "keeps AWS message on ValidationException": a validation message reaches API clients, so it
+  // no longer carries the driver's text (kept as the cause); a missing table is now an internal error.
+  it('names the table on ResourceNotFound (internal) and keeps the AWS message of a ValidationException as the cause only', () => {
+    const missing = mapDynamoError(aws('ResourceNotFoundException'), spec);
+    expect(missing.message).toContain('"app"');
+    expect(missing.kind).toBe('internal');
+    const original = aws('ValidationException');
+    const v = mapDynamoError(original, spec);
     expect(v.kind).toBe('validation');
-    expect(v.message).toBe('ValidationException happened');
+    expect(v.message).toBe('DynamoDB rejected the put request as invalid');
+    expect(v.cause).toBe(original);
   });
 
   it('retries a cancellation only when every failed reason is a conflict or throttle', () => {
