@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../examples/service/app.js';
 import { openDynamoStore } from '../../examples/service/stores/dynamo-store.js';
-import { startFaultProxy } from '../dynamo/fault-proxy.js';
-import type { FaultProxy } from '../dynamo/fault-proxy.js';
+import { startFaultProxy } from '../../src/testing/faults/index.js';
+import type { FaultProxy } from '../../src/testing/faults/index.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 
 describeEngine('dynamodb', (endpoint) => {

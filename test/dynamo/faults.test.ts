@@ -5,8 +5,8 @@ import type { OperationEvent } from '../../src/core/index.js';
 import { tx, UnprocessedItemsError } from '../../src/dynamo/index.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startFaultProxy } from './fault-proxy.js';
-import type { FaultProxy } from './fault-proxy.js';
+import { startFaultProxy } from '../../src/testing/faults/index.js';
+import type { FaultProxy } from '../../src/testing/faults/index.js';
 import { defineModel, testClient } from './model.js';
 
 describeEngine('dynamodb', (endpoint) => {
