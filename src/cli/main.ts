@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { enginesCommand } from './engines-command.js';
+import { iamCommand } from './iam-command.js';
 
 function version(): string {
   try {
@@ -19,6 +20,7 @@ const program = new Command('dbkit')
   .description('dbkit: production-grade data access for DynamoDB, MongoDB and SQL through Prisma')
   .version(version());
 program.addCommand(enginesCommand());
+program.addCommand(iamCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -4,80 +4,39 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
+  UpdateContinuousBackupsCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
-import type { CreateTableCommandInput, GlobalSecondaryIndex, Projection } from '@aws-sdk/client-dynamodb';
 import { awsErrorName } from './errors.js';
 import { defaultTimeoutMs, run, spec } from './runtime.js';
 import type { CallOptions, Runtime } from './runtime.js';
-import type { IndexProjection, Table } from './table.js';
+import type { Table } from './table.js';
+import { createTableParams } from './table-params.js';
+import type { Billing } from './table-params.js';
+import {
+  continuousBackupsParams,
+  createTableSettingsParams,
+  resolveTableSettings,
+} from './table-settings.js';
+import type { TableSettings } from './table-settings.js';
 
-/** Billing for a new table: on demand (default) or provisioned units for the table and each GSI. */
-export type Billing = { mode: 'on-demand' } | { mode: 'provisioned'; readUnits: number; writeUnits: number };
-
-function projectionOf(p: IndexProjection | undefined): Projection {
-  if (p === undefined || p === 'ALL') return { ProjectionType: 'ALL' };
-  if (p === 'KEYS_ONLY') return { ProjectionType: 'KEYS_ONLY' };
-  return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...p.include] };
-}
-
-/**
- * CreateTable params for a table definition: string key attributes, every GSI, on-demand billing
- * unless told otherwise.
- *
- * @example
- * ```ts
- * createTableParams(app).BillingMode // 'PAY_PER_REQUEST'
- * ```
- */
-export function createTableParams(
-  table: Table,
-  billing: Billing = { mode: 'on-demand' },
-): CreateTableCommandInput {
-  const attributes = new Set<string>([table.partitionKey]);
-  if (table.sortKey !== undefined) attributes.add(table.sortKey);
-  const throughput =
-    billing.mode === 'provisioned'
-      ? { ReadCapacityUnits: billing.readUnits, WriteCapacityUnits: billing.writeUnits }
-      : undefined;
-  const indexes: GlobalSecondaryIndex[] = Object.entries(table.indexes).map(([name, index]) => {
-    attributes.add(index.partitionKey);
-    if (index.sortKey !== undefined) attributes.add(index.sortKey);
-    const gsi: GlobalSecondaryIndex = {
-      IndexName: name,
-      KeySchema: [
-        { AttributeName: index.partitionKey, KeyType: 'HASH' },
-        ...(index.sortKey === undefined ? [] : [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }]),
-      ],
-      Projection: projectionOf(index.projection),
-    };
-    if (throughput !== undefined) gsi.ProvisionedThroughput = throughput;
-    return gsi;
-  });
-  const params: CreateTableCommandInput = {
-    TableName: table.name,
-    KeySchema: [
-      { AttributeName: table.partitionKey, KeyType: 'HASH' },
-      ...(table.sortKey === undefined ? [] : [{ AttributeName: table.sortKey, KeyType: 'RANGE' as const }]),
-    ],
-    AttributeDefinitions: [...attributes].map((name) => ({
-      AttributeName: name,
-      AttributeType: 'S' as const,
-    })),
-    BillingMode: billing.mode === 'on-demand' ? 'PAY_PER_REQUEST' : 'PROVISIONED',
-  };
-  if (throughput !== undefined) params.ProvisionedThroughput = throughput;
-  if (indexes.length > 0) params.GlobalSecondaryIndexes = indexes;
-  return params;
-}
+export { createTableParams } from './table-params.js';
+export type { Billing } from './table-params.js';
 
 /** Options of `createTable` / `ensureTable`. */
 export interface CreateTableOptions extends CallOptions {
   billing?: Billing;
   /** How long to wait for the table to become active, in seconds. Default 60. */
   waitSeconds?: number;
+  /**
+   * Production settings for a table this call creates: point-in-time recovery, encryption, deletion
+   * protection, class, tags (see {@link TableSettings}; its defaults turn recovery and protection on).
+   * Left out, none are sent. Point-in-time recovery is (re)applied on every call; DynamoDB Local has
+   * no continuous backups, so there it is skipped with a warning on the client's logger.
+   */
+  settings?: TableSettings;
 }
 
 // The table waiters' own limit plus one data operation's default, so the waiter, not dbkit, says when it gave up.
@@ -111,7 +70,14 @@ export async function ensureTable(
       } catch (err) {
         if (awsErrorName(err) !== 'ResourceNotFoundException') throw err;
         try {
-          await runtime.client.send(new CreateTableCommand(createTableParams(table, options.billing)), abort);
+          const params =
+            options.settings === undefined
+              ? createTableParams(table, options.billing)
+              : {
+                  ...createTableParams(table, options.settings.billing ?? options.billing),
+                  ...createTableSettingsParams(options.settings),
+                };
+          await runtime.client.send(new CreateTableCommand(params), abort);
           created = true;
         } catch (createErr) {
           if (awsErrorName(createErr) !== 'ResourceInUseException') throw createErr;
@@ -134,6 +100,23 @@ export async function ensureTable(
               TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
             }),
             abort,
+          );
+        }
+      }
+      if (
+        options.settings !== undefined &&
+        resolveTableSettings(options.settings).pointInTimeRecovery.enabled
+      ) {
+        try {
+          await runtime.client.send(
+            new UpdateContinuousBackupsCommand(continuousBackupsParams(table, options.settings)),
+            abort,
+          );
+        } catch (err) {
+          if (awsErrorName(err) !== 'UnknownOperationException') throw err;
+          runtime.executor.instrumentation.logger.warn(
+            { table: table.name },
+            'dbkit: this DynamoDB (Local) has no continuous backups; point-in-time recovery was not enabled',
           );
         }
       }

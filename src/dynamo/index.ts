@@ -64,3 +64,22 @@ export { itemSize, checkItemSize, dynamoLimits } from './limits.js';
 export { isExactNumber, unmarshallNumber, convertNumbers } from './numbers.js';
 export type { NumberMode } from './numbers.js';
 export type { CallOptions } from './runtime.js';
+export { entityAccess, serviceIamPolicy } from './iam-policy.js';
+export type {
+  ArnContext,
+  DynamoAction,
+  EntityAccess,
+  EntityAccessOptions,
+  EntityOperation,
+  IamPolicyDocument,
+  IamStatement,
+  ScanOperation,
+  ServicePolicyInput,
+  TenantIsolation,
+} from './iam-policy.js';
+export { migrationIamPolicy } from './iam-migration-policy.js';
+export type { MigrationOperation, MigrationPolicyInput } from './iam-migration-policy.js';
+export { cloudFormationPolicy } from './iam-cloudformation.js';
+export type { CloudFormationPolicyOptions } from './iam-cloudformation.js';
+export { cloudFormationTable, continuousBackupsParams, createTableSettingsParams } from './table-settings.js';
+export type { TableSettings, TableEncryption, CloudFormationTableOptions } from './table-settings.js';

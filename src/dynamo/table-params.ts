@@ -1,0 +1,62 @@
+// Pure CreateTable params for a table definition: key schema, GSIs and billing. Nothing is sent.
+import type { CreateTableCommandInput, GlobalSecondaryIndex, Projection } from '@aws-sdk/client-dynamodb';
+import type { IndexProjection, Table } from './table.js';
+
+/** Billing for a new table: on demand (default) or provisioned units for the table and each GSI. */
+export type Billing = { mode: 'on-demand' } | { mode: 'provisioned'; readUnits: number; writeUnits: number };
+
+function projectionOf(p: IndexProjection | undefined): Projection {
+  if (p === undefined || p === 'ALL') return { ProjectionType: 'ALL' };
+  if (p === 'KEYS_ONLY') return { ProjectionType: 'KEYS_ONLY' };
+  return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...p.include] };
+}
+
+/**
+ * CreateTable params for a table definition: string key attributes, every GSI, on-demand billing
+ * unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * createTableParams(app).BillingMode // 'PAY_PER_REQUEST'
+ * ```
+ */
+export function createTableParams(
+  table: Table,
+  billing: Billing = { mode: 'on-demand' },
+): CreateTableCommandInput {
+  const attributes = new Set<string>([table.partitionKey]);
+  if (table.sortKey !== undefined) attributes.add(table.sortKey);
+  const throughput =
+    billing.mode === 'provisioned'
+      ? { ReadCapacityUnits: billing.readUnits, WriteCapacityUnits: billing.writeUnits }
+      : undefined;
+  const indexes: GlobalSecondaryIndex[] = Object.entries(table.indexes).map(([name, index]) => {
+    attributes.add(index.partitionKey);
+    if (index.sortKey !== undefined) attributes.add(index.sortKey);
+    const gsi: GlobalSecondaryIndex = {
+      IndexName: name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        ...(index.sortKey === undefined ? [] : [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }]),
+      ],
+      Projection: projectionOf(index.projection),
+    };
+    if (throughput !== undefined) gsi.ProvisionedThroughput = throughput;
+    return gsi;
+  });
+  const params: CreateTableCommandInput = {
+    TableName: table.name,
+    KeySchema: [
+      { AttributeName: table.partitionKey, KeyType: 'HASH' },
+      ...(table.sortKey === undefined ? [] : [{ AttributeName: table.sortKey, KeyType: 'RANGE' as const }]),
+    ],
+    AttributeDefinitions: [...attributes].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    BillingMode: billing.mode === 'on-demand' ? 'PAY_PER_REQUEST' : 'PROVISIONED',
+  };
+  if (throughput !== undefined) params.ProvisionedThroughput = throughput;
+  if (indexes.length > 0) params.GlobalSecondaryIndexes = indexes;
+  return params;
+}
