@@ -1,7 +1,7 @@
 // connectMongo: one MongoClient per URI with production defaults, a ping before use, pool events, health and close.
 import { MongoClient } from 'mongodb';
 import type { Db, MongoClientOptions } from 'mongodb';
-import { ConnectionError } from '../core/errors.js';
+import { ConnectionError, isDbkitError } from '../core/errors.js';
 import type { DbkitError } from '../core/errors.js';
 import { createInstrumentation } from '../core/events.js';
 import type { Instrumentation, OperationListener } from '../core/events.js';
@@ -19,6 +19,19 @@ import { mapMongoError } from './errors.js';
 /**
  * The production defaults dbkit gives every client; each can be overridden through `client`.
  *
+ * Every wait the driver can get stuck in is bounded, so a silent network ends in an error:
+ * finding a server (`serverSelectionTimeoutMS`), opening a connection (`connectTimeoutMS`, also the
+ * heartbeat's limit, which notices a dead server and clears the pool), waiting for a pooled
+ * connection (`waitQueueTimeoutMS`) and waiting for an answer (`socketTimeoutMS`, a backstop that
+ * frees a connection whose request was abandoned; each call's own deadline is
+ * {@link ConnectMongoOptions.timeoutMs}). The installed driver (7.x) ignores the client-side
+ * operation timeout `timeoutMS`, so dbkit does not rely on it.
+ *
+ * The driver's own retries: `retryReads` resends a read once after a network error (safe);
+ * `retryWrites` resends a write once on a replica set or sharded cluster, where the server
+ * deduplicates it by transaction number (safe); on a standalone server, FerretDB or
+ * mongo-java-server the driver does not retry writes.
+ *
  * @example
  * ```ts
  * await connectMongo({ uri, client: { ...mongoDefaults, maxPoolSize: 50 } })
@@ -30,6 +43,7 @@ export const mongoDefaults = {
   maxIdleTimeMS: 30_000,
   connectTimeoutMS: 5_000,
   serverSelectionTimeoutMS: 5_000,
+  waitQueueTimeoutMS: 5_000,
   socketTimeoutMS: 30_000,
   retryWrites: true,
   retryReads: true,
@@ -51,8 +65,19 @@ export interface ConnectMongoOptions {
   slowOperationMs?: number;
   /** Listeners for every operation's started / succeeded / failed / retry events. */
   listeners?: readonly OperationListener[];
-  /** dbkit's retry policy over the driver's own single retry; `false` turns it off. Default 3 attempts. */
+  /**
+   * dbkit's retry policy over the driver's own single retry; `false` turns it off. Default 3
+   * attempts. dbkit retries reads and idempotent writes on retryable errors, and any write only when
+   * the error says the server certainly did not apply it. It never retries a failed server
+   * selection: the driver already waited `serverSelectionTimeoutMS` for a server.
+   */
   retry?: RetryPolicy | false;
+  /**
+   * Default time limit of one repository call including its retries, in ms (default
+   * {@link DEFAULT_MONGO_TIMEOUT_MS}, 10 s); a call's own `timeoutMs` overrides it. When it passes,
+   * a read rejects with TimeoutError and a write that is not idempotent with OutcomeUnknownError.
+   */
+  timeoutMs?: number;
   /** An OpenTelemetry tracer (`trace.getTracer('dbkit')`). */
   tracer?: TracerLike;
   /** Secret(s) signing pagination cursors. Default `DBKIT_CURSOR_SECRET`. */
@@ -84,6 +109,8 @@ export interface MongoConnection {
   readonly logger: Logger;
   readonly instrumentation: Instrumentation;
   readonly retry: RetryPolicy | false;
+  /** Default time limit of one repository call including retries, in ms. */
+  readonly timeoutMs: number;
   readonly tracer: TracerLike | undefined;
   readonly warnOnCollectionScan: boolean;
   /** The pagination cursor codec, created on first use. */
@@ -96,7 +123,35 @@ export interface MongoConnection {
   close(): Promise<void>;
 }
 
+/**
+ * The default deadline of one repository call, retries included: long enough for a slow query
+ * and a retry, short enough that a silent network answers a request before a client gives up.
+ *
+ * @example
+ * ```ts
+ * await connectMongo({ uri, timeoutMs: DEFAULT_MONGO_TIMEOUT_MS * 3 }) // a batch job
+ * ```
+ */
+export const DEFAULT_MONGO_TIMEOUT_MS = 10_000;
+
+/** How long `close()` waits for the driver before giving up on a server that does not answer. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
 const shared = new Map<string, Promise<MongoConnection>>();
+
+/**
+ * dbkit's retry policy over the driver: the caller's (default 3 attempts), except that a failed
+ * server selection is not retried, since the driver already waited serverSelectionTimeoutMS.
+ */
+function retryPolicy(given: RetryPolicy | false | undefined): RetryPolicy | false {
+  if (given === false) return false;
+  const policy = given ?? { maxAttempts: 3 };
+  return {
+    ...policy,
+    shouldRetry: (err, attempt) =>
+      !isDbkitError(err, 'connection.serverSelection') && (policy.shouldRetry?.(err, attempt) ?? true),
+  };
+}
 
 /**
  * Hosts of a connection string without credentials, for messages and logs.
@@ -125,7 +180,12 @@ export function redactUri(uri: string): string {
  */
 export function connectMongo(options: ConnectMongoOptions): Promise<MongoConnection> {
   if (options.shared === false) return open(options, undefined);
-  const key = stableStringify({ uri: options.uri, db: options.dbName, client: options.client ?? {} });
+  const key = stableStringify({
+    uri: options.uri,
+    db: options.dbName,
+    client: options.client ?? {},
+    timeoutMs: options.timeoutMs,
+  });
   const existing = shared.get(key);
   if (existing) return existing;
   const pending = open(options, key);
@@ -154,16 +214,20 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
   const timeoutMs = clientOptions.serverSelectionTimeoutMS ?? mongoDefaults.serverSelectionTimeoutMS;
   try {
     await client.connect();
-    await client.db('admin').command({ ping: 1 });
+    // The ping has the same bound as the selection: a server that accepts but never answers fails too.
+    await client.db('admin').command({ ping: 1 }, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    await client.close().catch(() => undefined);
+    await boundedClose(client, CLOSE_TIMEOUT_MS);
     const mapped = mapMongoError(err, { operation: 'connect', target: hosts });
-    if (mapped.code === 'connection.serverSelection' || mapped.code === 'connection.network') {
+    // The ping's own time limit (AbortSignal.timeout) ends as a DOMException named TimeoutError.
+    const silent = err instanceof Error && err.name === 'TimeoutError';
+    if (silent || (mapped.kind === 'connection' && mapped.retryable)) {
       throw new ConnectionError(`Could not reach MongoDB at ${hosts} within ${timeoutMs} ms`, {
         engine: 'mongodb',
         operation: 'connect',
         target: hosts,
         code: 'connection.unreachable',
+        notApplied: true,
         cause: err,
       });
     }
@@ -184,7 +248,8 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
     db,
     logger,
     instrumentation,
-    retry: options.retry ?? { maxAttempts: 3 },
+    retry: retryPolicy(options.retry),
+    timeoutMs: options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS,
     tracer: options.tracer,
     warnOnCollectionScan: options.warnOnCollectionScan ?? process.env.NODE_ENV === 'development',
     cursors() {
@@ -220,13 +285,38 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
     },
     close() {
       if (key !== undefined) shared.delete(key);
-      closed ??= client.close().then(() => {
-        logger.info({ hosts }, 'mongodb: disconnected');
+      // The driver ends its sessions on the server while closing; a server that stopped answering
+      // must not hold close() for ever, so it is bounded and the sockets are dropped regardless.
+      closed ??= boundedClose(client, CLOSE_TIMEOUT_MS).then((clean) => {
+        if (clean) logger.info({ hosts }, 'mongodb: disconnected');
+        else
+          logger.warn({ hosts, timeoutMs: CLOSE_TIMEOUT_MS }, 'mongodb: closed without the server answering');
       });
       return closed;
     },
   };
   return connection;
+}
+
+async function boundedClose(client: MongoClient, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([
+      client.close().then(
+        () => true,
+        () => false,
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function forwardEvents(client: MongoClient, logger: Logger): void {

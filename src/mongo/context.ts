@@ -12,7 +12,10 @@ import type { GuardOptions } from './injection-guard.js';
 export interface CallOptions {
   /** Aborts the operation (and its retries). */
   signal?: AbortSignal;
-  /** Time limit for the operation including retries, in ms; also sent to the server as maxTimeMS on reads. */
+  /**
+   * Time limit for the operation including retries, in ms (default: the connection's `timeoutMs`,
+   * 10 s); also sent to the server as maxTimeMS on reads.
+   */
   timeoutMs?: number;
 }
 
@@ -39,6 +42,7 @@ export function createContext(connection: MongoConnection, definition: Collectio
     executor: {
       instrumentation: connection.instrumentation,
       retry: connection.retry,
+      timeoutMs: connection.timeoutMs,
       mapError: (err, spec) =>
         mapMongoError(err, {
           operation: spec.operation,
@@ -95,7 +99,8 @@ export function readOptions(
   return {
     ...(ctx.session === undefined ? {} : { session: ctx.session }),
     ...(signal === undefined ? {} : { signal }),
-    ...(options.timeoutMs === undefined ? {} : { maxTimeMS: options.timeoutMs }),
+    // The server stops working on a read its caller has given up on.
+    maxTimeMS: options.timeoutMs ?? ctx.connection.timeoutMs,
   };
 }
 

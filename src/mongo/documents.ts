@@ -34,7 +34,7 @@ export function versionedFilter(
       [
         {
           path: ['expectedVersion'],
-          message: `${ctx.definition.name} is not versioned (defineCollection({ version: true }))`,
+          message: 'the collection is not versioned (defineCollection({ version: true }))',
           code: 'version.notVersioned',
         },
       ],
@@ -72,7 +72,7 @@ export async function explainMiss(
     if (current !== null) {
       const actual = typeof current.version === 'number' ? current.version : undefined;
       throw new VersionConflictError(
-        `${ctx.definition.name} ${String(_id)} is at version ${String(actual)}, not ${expectedVersion}`,
+        `the document ${String(_id)} is at version ${String(actual)}, not ${expectedVersion}`,
         {
           ...context,
           expectedVersion,
@@ -81,7 +81,8 @@ export async function explainMiss(
       );
     }
   }
-  throw new NotFoundError(`${ctx.definition.name} ${String(_id)} not found`, context);
+  // Client-facing (404): the id the caller gave, never the collection's physical name.
+  throw new NotFoundError(`the document ${String(_id)} was not found`, context);
 }
 
 export async function prepareInsert(ctx: RepoContext, input: unknown): Promise<Document> {
@@ -121,6 +122,11 @@ export async function prepareInsert(ctx: RepoContext, input: unknown): Promise<D
   return doc;
 }
 
+// The probes only refine a conflict already known; they get the call's default deadline, never more.
+function probeSignal(ctx: RepoContext): AbortSignal {
+  return AbortSignal.timeout(ctx.connection.timeoutMs);
+}
+
 /**
  * @internal When the server's duplicate-key error names neither key pattern nor index (FerretDB, DocumentDB)
  * and several unique indexes are declared, asks which one holds the document's values.
@@ -137,7 +143,10 @@ export async function refineConflict(ctx: RepoContext, err: unknown, doc: Docume
     // Only one declared unique index besides _id: it is the one, unless _id itself collided.
     if (vague && candidates.length === 2) {
       const sameId = await ctx.collection
-        .findOne({ _id: doc._id as ObjectId }, { projection: { _id: 1 }, ...writeOptions(ctx) })
+        .findOne(
+          { _id: doc._id as ObjectId },
+          { projection: { _id: 1 }, signal: probeSignal(ctx), ...writeOptions(ctx) },
+        )
         .catch(() => null);
       if (sameId !== null)
         return duplicateKeyError(cause, { operation: 'create', target: ctx.definition.name }, ['_id']);
@@ -148,7 +157,7 @@ export async function refineConflict(ctx: RepoContext, err: unknown, doc: Docume
   for (const index of candidates) {
     const probe = Object.fromEntries(index.fields.map((f) => [f, { $eq: (doc[f] as unknown) ?? null }]));
     const found = await ctx.collection
-      .findOne(probe, { projection: { _id: 1 }, ...writeOptions(ctx) })
+      .findOne(probe, { projection: { _id: 1 }, signal: probeSignal(ctx), ...writeOptions(ctx) })
       .catch(() => null);
     if (found !== null) hits.push(...index.fields);
   }

@@ -3,6 +3,7 @@ import {
   MongoClientClosedError,
   MongoError,
   MongoNetworkError,
+  MongoNetworkTimeoutError,
   MongoNotConnectedError,
   MongoOperationTimeoutError,
   MongoParseError,
@@ -15,6 +16,8 @@ import {
   ConflictError,
   ConnectionError,
   DbkitError,
+  ForbiddenError,
+  InternalError,
   LimitExceededError,
   ThrottledError,
   TimeoutError,
@@ -23,6 +26,7 @@ import {
   ValidationError,
 } from '../core/errors.js';
 import type { DbkitErrorOptions } from '../core/errors.js';
+import { beforeSend, CONNECT_ERRNO, systemError } from './network-errors.js';
 
 /** A unique index as declared on a collection: its key fields and name. */
 export interface UniqueIndexInfo {
@@ -38,6 +42,17 @@ export interface MongoErrorContext {
   uniqueIndexes?: readonly UniqueIndexInfo[];
 }
 
+// Server errors that refuse a command before it runs, or abort it and roll it back: the write was
+// certainly not applied (a primary that is not writable rejects at dispatch; a write conflict or a
+// lock timeout aborts the storage transaction).
+const NOT_APPLIED_CODES = new Set([
+  24, // LockTimeout
+  46, // LockBusy
+  112, // WriteConflict
+  10107, // NotWritablePrimary
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
 const TRANSIENT_CODES = new Set([
   6, // HostUnreachable
   7, // HostNotFound
@@ -145,7 +160,8 @@ export function duplicateKeyError(
 ): ConflictError {
   const names = fields ?? duplicateKeyFields(err as ServerErrorShape, ctx.uniqueIndexes);
   const what = names.length > 0 ? names.join(', ') : 'a unique key';
-  return new ConflictError(`${ctx.target ?? 'collection'}: a document with the same ${what} already exists`, {
+  // Shown to API clients (409): names fields, never the collection or the driver's text.
+  return new ConflictError(`a document with the same ${what} already exists`, {
     ...base(ctx, err),
     code: 'conflict.duplicateKey',
     fields: names,
@@ -157,11 +173,17 @@ function hasLabel(err: unknown, label: string): boolean {
 }
 
 /**
- * Maps any error from the MongoDB driver into a dbkit error: E11000 → ConflictError (fields named),
- * network and server-selection errors → ConnectionError (retryable), write-concern and transient
- * transaction errors → TransientError, time limits → TimeoutError, too-large documents →
- * LimitExceededError, unimplemented commands → UnsupportedError, rejected input → ValidationError.
- * The original error is always the `cause`.
+ * Maps any error from the MongoDB driver into a dbkit error, keeping the original as `cause`:
+ *
+ * - E11000 → ConflictError naming the fields (never their values, the collection or the driver text).
+ * - Server selection, a refused or failed connect, a pool cleared or exhausted before the operation
+ *   got a connection → ConnectionError, retryable, `notApplied: true` (nothing was sent).
+ * - A network error or socket timeout after the request may have been sent → ConnectionError /
+ *   TimeoutError with `notApplied: false`: the write's outcome is not known (the executor turns it
+ *   into OutcomeUnknownError for writes that are not idempotent).
+ * - Write-concern errors → TransientError (applied on the primary, not known to be durable).
+ * - Unauthorized (13) / AuthenticationFailed (18) → ForbiddenError.
+ * - Anything not recognised → InternalError (500, not retryable).
  *
  * @example
  * ```ts
@@ -179,28 +201,65 @@ export function mapMongoError(err: unknown, ctx: MongoErrorContext = {}): DbkitE
   if (err instanceof MongoServerSelectionError) {
     return new ConnectionError(
       `${where}: no MongoDB server available (${err.reason?.type ?? 'unknown topology'})`,
-      {
-        ...opts,
-        code: 'connection.serverSelection',
-      },
+      { ...opts, code: 'connection.serverSelection', notApplied: true },
     );
   }
-  if (err instanceof MongoNetworkError) {
-    return new ConnectionError(`${where}: the network connection to MongoDB failed`, {
+  // The driver does not export its pool errors; their names are stable (`MongoWaitQueueTimeoutError`).
+  if (err instanceof Error && /^(Mongo)?WaitQueueTimeoutError$/.test(err.name)) {
+    // Every pooled connection stayed busy until waitQueueTimeoutMS: the operation was never sent.
+    return new ConnectionError(`${where}: no pooled connection became free in time`, {
       ...opts,
-      code: 'connection.network',
+      code: 'connection.poolTimeout',
+      notApplied: true,
+    });
+  }
+  if (err instanceof MongoNetworkError) {
+    const notApplied = beforeSend(err);
+    if (err instanceof MongoNetworkTimeoutError && !notApplied) {
+      return new TimeoutError(`${where}: the server did not answer within socketTimeoutMS`, {
+        ...opts,
+        code: 'timeout.socket',
+        retryable: true,
+      });
+    }
+    return new ConnectionError(
+      notApplied
+        ? `${where}: could not open a connection to MongoDB`
+        : `${where}: the network connection to MongoDB failed`,
+      { ...opts, code: notApplied ? 'connection.connect' : 'connection.network', notApplied },
+    );
+  }
+  const system = systemError(err);
+  if (system !== undefined) {
+    // A raw socket error the driver let through. A failed write means the peer had already reset
+    // the connection, so the command never arrived whole and cannot have run.
+    const notApplied =
+      system.syscall === 'write' || system.syscall === 'connect' || CONNECT_ERRNO.has(system.code);
+    return new ConnectionError(`${where}: the network connection to MongoDB failed (${system.code})`, {
+      ...opts,
+      code: notApplied ? 'connection.connect' : 'connection.network',
+      notApplied,
+    });
+  }
+  if (hasLabel(err, 'SystemOverloadedError') && hasLabel(err, 'RetryableError')) {
+    // The server shed the operation before running it (Atlas overload protection).
+    return new ThrottledError(`${where} was refused by an overloaded server`, {
+      ...opts,
+      code: 'throttled.overloaded',
     });
   }
   if (
     err instanceof MongoTopologyClosedError ||
     err instanceof MongoClientClosedError ||
     err instanceof MongoNotConnectedError ||
-    err instanceof MongoServerClosedError
+    err instanceof MongoServerClosedError ||
+    (err instanceof Error && /^(Mongo)?PoolClosedError$/.test(err.name))
   ) {
     return new ConnectionError(`${where}: the MongoDB client is closed`, {
       ...opts,
       code: 'connection.closed',
       retryable: false,
+      notApplied: true,
     });
   }
   if (err instanceof MongoParseError) {
@@ -208,38 +267,47 @@ export function mapMongoError(err: unknown, ctx: MongoErrorContext = {}): DbkitE
       ...opts,
       code: 'connection.invalidUri',
       retryable: false,
+      notApplied: true,
     });
   }
   if (err instanceof MongoWriteConcernError || hasWriteConcernError(err)) {
     return new TransientError(
       `${where}: the write concern was not satisfied; the write may or may not have been applied`,
-      {
-        ...opts,
-        code: 'transient.writeConcern',
-      },
+      { ...opts, code: 'transient.writeConcern' },
     );
   }
-  if (hasLabel(err, 'TransientTransactionError') || hasLabel(err, 'RetryableWriteError')) {
-    return new TransientError(`${where} failed transiently`, { ...opts, code: 'transient.retryable' });
-  }
   const shape = (typeof err === 'object' && err !== null ? err : {}) as ServerErrorShape;
+  const code = typeof shape.code === 'number' ? shape.code : undefined;
+  if (hasLabel(err, 'TransientTransactionError')) {
+    // The server aborted the whole transaction: none of its writes were applied.
+    return new TransientError(`${where} failed transiently; the transaction was rolled back`, {
+      ...opts,
+      code: 'transient.transaction',
+      notApplied: true,
+    });
+  }
+  if (hasLabel(err, 'RetryableWriteError')) {
+    return new TransientError(`${where} failed transiently`, {
+      ...opts,
+      code: 'transient.retryable',
+      notApplied: code !== undefined && NOT_APPLIED_CODES.has(code),
+    });
+  }
   const message = messageOf(shape);
-  if (typeof shape.code === 'number')
-    return byCode(shape.code, typeof shape.codeName === 'string' ? shape.codeName : '', message, where, opts);
+  if (code !== undefined)
+    return byCode(code, typeof shape.codeName === 'string' ? shape.codeName : '', message, where, opts);
   if (/larger than the maximum size|too large/i.test(message)) {
-    return new LimitExceededError(`${where}: the document exceeds MongoDB's 16 MB limit`, {
+    return new LimitExceededError("the document exceeds MongoDB's 16 MB limit", {
       ...opts,
       limit: 'documentSize',
       max: MAX_BSON_BYTES,
     });
   }
-  return new DbkitError(
-    'transient',
-    `${where} failed: ${err instanceof Error ? err.name : 'unknown error'}`,
+  return new InternalError(
+    `${where} failed unexpectedly (${err instanceof Error ? err.name : 'unknown error'})`,
     {
       ...opts,
-      code: 'mongodb.unexpected',
-      retryable: false,
+      code: 'internal.mongodb',
     },
   );
 }
@@ -253,23 +321,22 @@ function byCode(
 ): DbkitError {
   const label = codeName === '' ? `code ${code}` : codeName;
   if (code === 18) {
-    return new ConnectionError('MongoDB authentication failed: check the user, password and authSource', {
+    return new ForbiddenError('MongoDB authentication failed: check the user, password and authSource', {
       ...opts,
-      code: 'connection.authenticationFailed',
-      retryable: false,
+      code: 'forbidden.authenticationFailed',
     });
   }
   if (code === 13) {
-    return new ConnectionError(`${where}: the MongoDB user is not authorized for this operation`, {
+    return new ForbiddenError(`${where}: the MongoDB user is not authorized for this operation`, {
       ...opts,
-      code: 'connection.unauthorized',
-      retryable: false,
+      code: 'forbidden.unauthorized',
     });
   }
   if (TRANSIENT_CODES.has(code))
     return new TransientError(`${where} failed transiently (${label})`, {
       ...opts,
       code: `transient.${label}`,
+      notApplied: NOT_APPLIED_CODES.has(code),
     });
   if (TIMEOUT_CODES.has(code))
     return new TimeoutError(`${where} exceeded its time limit (${label})`, {
@@ -284,37 +351,29 @@ function byCode(
       ...(retryAfter === undefined ? {} : { retryAfterMs: Number(retryAfter) }),
     });
   }
+  // Client-facing kinds below (413, 501, 400): their messages reach API clients, so they carry no
+  // collection, database, host or driver text; the driver's error stays the `cause`, for logs.
   if (SIZE_CODES.has(code)) {
-    return new LimitExceededError(`${where}: the document exceeds MongoDB's 16 MB limit`, {
+    return new LimitExceededError("the document exceeds MongoDB's 16 MB limit", {
       ...opts,
       limit: 'documentSize',
       max: MAX_BSON_BYTES,
     });
   }
   if (UNSUPPORTED_CODES.has(code)) {
-    return new UnsupportedError(
-      `${where}: this MongoDB deployment does not support the request (${label}: ${message})`,
-      {
-        ...opts,
-        code: 'unsupported.server',
-        feature: label,
-      },
-    );
+    return new UnsupportedError(`this database deployment does not support the request (${label})`, {
+      ...opts,
+      code: 'unsupported.server',
+      feature: label,
+    });
   }
   if (VALIDATION_CODES.has(code)) {
     return new ValidationError(
       [{ path: [], message: `the server rejected the request (${label})`, code: `mongodb.${label}` }],
-      {
-        ...opts,
-        code: `validation.${label}`,
-      },
+      { ...opts, code: `validation.${label}` },
     );
   }
-  return new DbkitError('transient', `${where} failed (${label})`, {
-    ...opts,
-    code: `mongodb.${label}`,
-    retryable: false,
-  });
+  return new InternalError(`${where} failed (${label})`, { ...opts, code: `internal.${label}` });
 }
 
 function hasWriteConcernError(err: unknown): boolean {

@@ -1,5 +1,5 @@
 // dbkit/mongo: the official MongoDB driver with the safety rails built in.
-export { connectMongo, mongoDefaults, redactUri } from './connect.js';
+export { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, mongoDefaults, redactUri } from './connect.js';
 export type { ConnectMongoOptions, MongoConnection, MongoHealth } from './connect.js';
 export { detectCapabilities } from './capabilities.js';
 export type { MongoCapabilities, MongoFlavor } from './capabilities.js';
@@ -50,3 +50,21 @@ export type { PipelineStage } from './aggregate.js';
 export { mapMongoError, duplicateKeyFields, isDuplicateKey } from './errors.js';
 export type { MongoErrorContext, UniqueIndexInfo } from './errors.js';
 export { parseObjectId, isObjectIdString, ObjectId } from './object-id.js';
+export {
+  applicationRole,
+  migrationRole,
+  collectionAccess,
+  createUserCommand,
+  atlasCustomRole,
+} from './roles.js';
+export type {
+  MongoAction,
+  CollectionOperation,
+  CollectionAccess,
+  MongoPrivilege,
+  CreateRoleCommand,
+  ApplicationRoleInput,
+  MigrationRoleInput,
+  CreateUserCommand,
+  AtlasCustomRole,
+} from './roles.js';

@@ -375,6 +375,8 @@ class Guard {
         reject(at, 'injection.bsonType', 'a plain object cannot pose as a BSON value', target);
       if (key.includes('.'))
         reject(at, 'injection.dottedKey', `dotted key "${key}" is not allowed in a value`, target);
+      // The driver refuses NUL in a key only when serialising, as a BSONError; say where it is.
+      if (key.includes('\0')) reject(at, 'injection.nullByte', 'keys cannot contain NUL', target);
       out[key] = this.literal(v, at, depth + 1);
     }
     return out;

@@ -256,11 +256,13 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
   ): Promise<{ matchedCount: number; modifiedCount: number }> {
     const guarded = this.guardMany(filter, options, 'updateMany');
     const built = buildUpdate(update, this.updateCtx);
+    // Never resent: even a `$set` of fixed values, sent again after it was applied, would report
+    // modifiedCount 0 (and matchedCount 0 when the filter tests a field it sets).
     const result = await run(
       this.ctx,
       'updateMany',
       'write',
-      built.idempotent,
+      false,
       () => this.ctx.collection.updateMany(guarded, built.update, writeOptions(this.ctx)),
       options,
       (r) => ({ count: r.modifiedCount }),
@@ -273,11 +275,13 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
     const _id = resolveId(this.ctx, id);
     if (options.expectedVersion !== undefined) await requireAtomicUpdates(this.ctx, 'delete');
     const filter = versionedFilter(this.ctx, _id, options.expectedVersion);
+    // Not idempotent as reported: resent after the first send deleted the document, it would find
+    // nothing and answer NotFoundError for a delete that succeeded. A lost answer is OutcomeUnknownError.
     const result = await run(
       this.ctx,
       'delete',
       'write',
-      true,
+      false,
       () => this.ctx.collection.deleteOne(filter, writeOptions(this.ctx)),
       options,
     );
@@ -287,11 +291,12 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
   /** Deletes every matching document and returns how many; an empty filter is refused unless `allowEmptyFilter`. */
   async deleteMany(filter: FilterInput<C>, options: ManyOptions = {}): Promise<number> {
     const guarded = this.guardMany(filter, options, 'deleteMany');
+    // Resent after it was applied it would count 0 deleted: never resent on an unclear failure.
     const result = await run(
       this.ctx,
       'deleteMany',
       'write',
-      true,
+      false,
       () => this.ctx.collection.deleteMany(guarded, writeOptions(this.ctx)),
       options,
       (r) => ({

@@ -122,6 +122,8 @@ export function assertStorable(value: unknown, path: (string | number)[], target
       );
     if (FORBIDDEN_KEYS.has(key))
       invalid([...path, key], 'document.prototypeKey', `"${key}" cannot be stored`, target);
+    if (key.includes('\0'))
+      invalid([...path, key], 'document.nullByte', 'keys containing NUL cannot be stored', target);
     assertStorable(v, [...path, key], target, depth + 1);
   }
 }
@@ -137,23 +139,20 @@ export function assertStorable(value: unknown, path: (string | number)[], target
 export function assertDocumentSize(doc: Document, target: string, operation = 'write'): void {
   const size = BSON.calculateObjectSize(doc);
   if (size > MAX_DOCUMENT_BYTES) {
-    throw new LimitExceededError(
-      `${target}: the document is ${size} bytes; MongoDB allows ${MAX_DOCUMENT_BYTES}`,
-      {
-        engine: 'mongodb',
-        target,
-        operation,
-        limit: 'documentSize',
-        max: MAX_DOCUMENT_BYTES,
-        actual: size,
-      },
-    );
+    throw new LimitExceededError(`the document is ${size} bytes; MongoDB allows ${MAX_DOCUMENT_BYTES}`, {
+      engine: 'mongodb',
+      target,
+      operation,
+      limit: 'documentSize',
+      max: MAX_DOCUMENT_BYTES,
+      actual: size,
+    });
   }
 }
 
 function checkField(field: string, op: string, ctx: UpdateContext): void {
   const at = [op, field];
-  if (field.length === 0 || field.startsWith('$') || FORBIDDEN_KEYS.has(field)) {
+  if (field.length === 0 || field.startsWith('$') || FORBIDDEN_KEYS.has(field) || field.includes('\0')) {
     invalid(at, 'update.invalidField', `"${field}" is not a field name`, ctx.target);
   }
   if (field.includes('.') && !ctx.paths?.has(field)) {

@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ValidationError } from '../../src/core/index.js';
 import { defineCollection, mongoRepository, ObjectId, op, trusted } from '../../src/mongo/index.js';
-import type { MongoRepository } from '../../src/mongo/index.js';
+import type { MongoRepository, PipelineStage } from '../../src/mongo/index.js';
 import { mongoSuite } from './support.js';
 
 const Users = defineCollection({
@@ -141,5 +141,99 @@ mongoSuite('aggregation', (env) => {
       { $count: 'n' },
     ]);
     expect(count[0]?.n).toBe(78);
+  });
+
+  it('guards $match stages inside $lookup, $facet and $unionWith sub-pipelines like top-level ones', async () => {
+    const forged = JSON.parse('{"email":{"$gt":""}}') as Record<string, unknown>;
+    const lookup = (pipeline: unknown[]): PipelineStage => ({
+      $lookup: { from: 'users', as: 'author', pipeline },
+    });
+    const cases: [string, PipelineStage[], (string | number)[]][] = [
+      [
+        '$lookup.pipeline',
+        [lookup([{ $match: forged }])],
+        ['pipeline', 0, '$lookup', 'pipeline', 0, '$match', 'email'],
+      ],
+      [
+        '$facet branch',
+        [{ $facet: { byEmail: [{ $match: forged }] } }],
+        ['pipeline', 0, '$facet', 'byEmail', 0, '$match', 'email'],
+      ],
+      [
+        '$unionWith.pipeline',
+        [{ $unionWith: { coll: 'users', pipeline: [{ $match: forged }] } }],
+        ['pipeline', 0, '$unionWith', 'pipeline', 0, '$match', 'email'],
+      ],
+      [
+        '$lookup in a $facet branch',
+        [{ $facet: { deep: [lookup([{ $match: forged }])] } }],
+        ['pipeline', 0, '$facet', 'deep', 0, '$lookup', 'pipeline', 0, '$match', 'email'],
+      ],
+    ];
+    for (const [label, pipeline, path] of cases) {
+      const err = await posts.aggregate(pipeline).catch((e: unknown) => e);
+      expect(err, label).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).issues[0]?.path.slice(0, path.length), label).toEqual(path);
+    }
+    // Server-side JavaScript and operator expressions in `let` are refused there too.
+    await expect(
+      posts.aggregate([lookup([{ $match: JSON.parse('{"$where":"true"}') as Record<string, unknown> }])]),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      posts.aggregate([
+        {
+          $lookup: {
+            from: 'users',
+            as: 'a',
+            let: { v: JSON.parse('{"$function":{"body":"return 1","args":[],"lang":"js"}}') as unknown },
+            pipeline: [],
+          },
+        },
+      ]),
+    ).rejects.toMatchObject({ code: 'injection.javascript' });
+    await expect(
+      posts.aggregate([
+        {
+          $lookup: {
+            from: 'users',
+            as: 'a',
+            let: { v: JSON.parse('{"$literal":"x"}') as unknown },
+            pipeline: [],
+          },
+        },
+      ]),
+    ).rejects.toMatchObject({ code: 'injection.operator' });
+  });
+
+  it('refuses a forged operator in a $lookup sub-pipeline that would otherwise join every user', async (t) => {
+    const { caps } = env();
+    t.skip(!caps.joins, `${caps.flavor} lacks $lookup`);
+    const forged = JSON.parse('{"email":{"$gt":""}}') as Record<string, unknown>;
+    const joined = (match: Record<string, unknown> | ReturnType<typeof trusted>) =>
+      posts.aggregate<{ author: unknown[] }>([
+        { $match: { title: 'a0-p0' } },
+        { $lookup: { from: 'users', as: 'author', pipeline: [{ $match: match }] } },
+      ]);
+    const supported = await joined(trusted({ email: { $gt: '' } })).catch(() => undefined);
+    t.skip(supported === undefined, `${caps.flavor} lacks $lookup with a pipeline`);
+    // What the forged filter does when it reaches the server: every user is joined (the leak).
+    expect(supported?.[0]?.author).toHaveLength(12);
+    await expect(joined(forged)).rejects.toBeInstanceOf(ValidationError);
+    // The same request with a plain value is compared literally and joins only the match.
+    expect((await joined({ email: 'a3@example.com' }))[0]?.author).toHaveLength(1);
+  });
+
+  it('answers a NUL byte in a nested filter key with a ValidationError naming the path', async () => {
+    const body = JSON.parse('{"author":{"na\\u0000me":"x"}}') as Record<string, unknown>;
+    const err = await posts.aggregate([{ $match: body }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues[0]).toMatchObject({
+      path: ['pipeline', 0, '$match', 'author', 'na\u0000me'],
+      code: 'injection.nullByte',
+    });
+    await expect(posts.findMany(body)).rejects.toMatchObject({
+      kind: 'validation',
+      issues: [{ path: ['author', 'na\u0000me'] }],
+    });
   });
 });

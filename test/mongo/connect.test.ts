@@ -1,8 +1,9 @@
 // connectMongo: production defaults, one client per URI for concurrent callers, clear connection errors, health, pool logs.
 import { describe, expect, it, vi } from 'vitest';
-import { ConnectionError } from '../../src/core/index.js';
+import { ConnectionError, ForbiddenError } from '../../src/core/index.js';
 import type { Logger } from '../../src/core/index.js';
-import { connectMongo, mongoDefaults, redactUri } from '../../src/mongo/index.js';
+import { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, mongoDefaults, redactUri } from '../../src/mongo/index.js';
+import { startTcpProxy } from '../../src/testing/faults/index.js';
 import { uniqueName } from '../helpers/engines.js';
 import { mongoSuite, TEST_CURSOR_SECRET } from './support.js';
 
@@ -82,6 +83,10 @@ mongoSuite('connectMongo', (env) => {
       expect(o.connectTimeoutMS).toBe(5_000);
       expect(o.serverSelectionTimeoutMS).toBe(5_000);
       expect(o.socketTimeoutMS).toBe(30_000);
+      expect(o.waitQueueTimeoutMS).toBe(5_000);
+      // Every call has a deadline even when the caller sets none.
+      expect(mongo.timeoutMs).toBe(DEFAULT_MONGO_TIMEOUT_MS);
+      expect(DEFAULT_MONGO_TIMEOUT_MS).toBe(10_000);
       expect(o.retryWrites).toBe(true);
       expect(o.retryReads).toBe(true);
       expect(o.writeConcern.w).toBe('majority');
@@ -111,7 +116,7 @@ mongoSuite('connectMongo', (env) => {
     expect(logger.info).toHaveBeenCalledWith(expect.anything(), 'mongodb: disconnected');
   });
 
-  it('fails authentication with a clear ConnectionError', async (t) => {
+  it('fails authentication with a ForbiddenError (403, not retryable)', async (t) => {
     const { url } = env();
     const withCredentials = /^mongodb(\+srv)?:\/\/[^:/@]+:[^@/]+@/.test(url);
     t.skip(
@@ -124,9 +129,28 @@ mongoSuite('connectMongo', (env) => {
       shared: false,
       client: { serverSelectionTimeoutMS: 2000 },
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConnectionError);
-    expect((err as ConnectionError).code).toBe('connection.authenticationFailed');
-    expect((err as ConnectionError).retryable).toBe(false);
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect((err as ForbiddenError).code).toBe('forbidden.authenticationFailed');
+    expect((err as ForbiddenError).retryable).toBe(false);
+  });
+
+  it('rejects a server that accepts connections but never answers with a ConnectionError, in time', async () => {
+    const proxy = await startTcpProxy({ upstream: new URL(env().url).host, mode: { kind: 'blackhole' } });
+    try {
+      const begun = performance.now();
+      const err = await connectMongo({
+        uri: proxy.url(env().url),
+        shared: false,
+        client: { serverSelectionTimeoutMS: 800, connectTimeoutMS: 800 },
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect((err as ConnectionError).code).toBe('connection.unreachable');
+      expect((err as ConnectionError).notApplied).toBe(true);
+      // Selection (800 ms) plus a bounded close (2 s at most) plus a margin.
+      expect(performance.now() - begun).toBeLessThan(4_000);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('detects the deployment’s capabilities', () => {

@@ -7,6 +7,7 @@ import {
   buildUpdate,
   each,
   guardFilter,
+  guardPipeline,
   isCatastrophic,
   op,
   or,
@@ -138,5 +139,73 @@ describe('buildUpdate', () => {
         refused(() => buildUpdate(update, { target: 't', protectedFields: ctx.protectedFields })).code,
         JSON.stringify(update),
       ).toBe(code);
+  });
+});
+
+describe('guardPipeline sub-pipelines', () => {
+  it('rewrites sub-pipeline $match values to $eq and keeps field-path let variables and trusted stages', () => {
+    const stages = guardPipeline(
+      [
+        {
+          $lookup: {
+            from: 'users',
+            let: { uid: '$authorId', n: 3 },
+            pipeline: [
+              trusted({ $match: { $expr: { $eq: ['$_id', '$$uid'] } } }),
+              { $match: { role: 'admin' } },
+            ],
+            as: 'author',
+          },
+        },
+        { $facet: { admins: [{ $match: { role: op.in(['admin']) } }], all: [{ $count: 'n' }] } },
+        { $unionWith: 'archive' },
+      ],
+      {},
+    );
+    expect(stages).toEqual([
+      {
+        $lookup: {
+          from: 'users',
+          let: { uid: '$authorId', n: 3 },
+          pipeline: [
+            { $match: { $expr: { $eq: ['$_id', '$$uid'] } } },
+            { $match: { role: { $eq: 'admin' } } },
+          ],
+          as: 'author',
+        },
+      },
+      { $facet: { admins: [{ $match: { role: { $in: ['admin'] } } }], all: [{ $count: 'n' }] } },
+      { $unionWith: 'archive' },
+    ]);
+  });
+
+  it('refuses a forged operator or JavaScript at any depth, and an untrusted $expr in a sub-pipeline', () => {
+    const forged = JSON.parse('{"password":{"$ne":null}}') as unknown;
+    expect(
+      refused(() => guardPipeline([{ $lookup: { from: 'u', as: 'x', pipeline: [{ $match: forged }] } }], {}))
+        .code,
+    ).toBe('injection.operator');
+    expect(
+      refused(() =>
+        guardPipeline([{ $graphLookup: { from: 'u', as: 'x', restrictSearchWithMatch: forged } }], {}),
+      ).code,
+    ).toBe('injection.operator');
+    expect(
+      refused(() =>
+        guardPipeline(
+          [
+            {
+              $facet: {
+                a: [{ $unionWith: { coll: 'u', pipeline: [{ $match: { $expr: { $eq: [1, 1] } } }] } }],
+              },
+            },
+          ],
+          {},
+        ),
+      ).code,
+    ).toBe('injection.javascript');
+    expect(refused(() => guardPipeline([{ $facet: { a: 'not a pipeline' } }], {})).code).toBe(
+      'pipeline.invalid',
+    );
   });
 });

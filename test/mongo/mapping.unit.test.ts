@@ -1,9 +1,18 @@
 // Error mapping, explain summaries, keyset filters and index comparison, as pure functions.
 import { describe, expect, it } from 'vitest';
-import { MongoNetworkError, MongoServerError, MongoWriteConcernError, ObjectId } from 'mongodb';
+import {
+  MongoNetworkError,
+  MongoNetworkTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoWriteConcernError,
+  ObjectId,
+} from 'mongodb';
 import {
   ConflictError,
   ConnectionError,
+  ForbiddenError,
+  InternalError,
   LimitExceededError,
   ThrottledError,
   TimeoutError,
@@ -11,6 +20,7 @@ import {
   UnsupportedError,
   ValidationError,
 } from '../../src/core/index.js';
+import { toProblemDetails } from '../../src/core/index.js';
 import {
   duplicateKeyFields,
   indexDifferences,
@@ -59,9 +69,10 @@ describe('mapMongoError', () => {
       [new MongoNetworkError('socket closed'), ConnectionError, 'connection.network'],
       [
         server({ code: 18, codeName: 'AuthenticationFailed' }),
-        ConnectionError,
-        'connection.authenticationFailed',
+        ForbiddenError,
+        'forbidden.authenticationFailed',
       ],
+      [server({ code: 13, codeName: 'Unauthorized' }), ForbiddenError, 'forbidden.unauthorized'],
       [
         new MongoWriteConcernError({
           writeConcernError: { code: 64, errmsg: 'waiting for replication timed out' },
@@ -93,6 +104,95 @@ describe('mapMongoError', () => {
     const throttled = mapMongoError(server({ code: 16500, message: 'RetryAfterMs=120' }));
     expect(throttled instanceof ThrottledError && throttled.retryAfterMs).toBe(120);
     expect(mapMongoError(server({ code: 91, errorLabels: ['RetryableWriteError'] })).retryable).toBe(true);
+  });
+
+  it('says a write was certainly not applied only when nothing reached the server', () => {
+    const refused = new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:1', {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', syscall: 'connect' }),
+    });
+    const handshake = new MongoNetworkError('connection reset');
+    handshake.addErrorLabel('SystemOverloadedError');
+    handshake.addErrorLabel('RetryableError');
+    const selection = new MongoServerSelectionError('Server selection timed out after 800 ms', {
+      type: 'Unknown',
+    } as never);
+    const resetOnWrite = Object.assign(new Error('write ECONNRESET'), {
+      code: 'ECONNRESET',
+      syscall: 'write',
+    });
+    // The driver's own pool errors (not exported): a checkout that timed out, a pool cleared while waiting.
+    const pool = Object.assign(new Error('Timed out while checking out a connection from connection pool'), {
+      name: 'MongoWaitQueueTimeoutError',
+    });
+    const cleared = new MongoNetworkError('Connection pool for 127.0.0.1:27017 was cleared');
+    Object.defineProperty(cleared, 'name', { value: 'MongoPoolClearedError' });
+    const interrupted = new MongoNetworkError('Connection to 127.0.0.1:27017 interrupted');
+    Object.defineProperty(interrupted, 'name', { value: 'PoolClearedOnNetworkError' });
+    const certain: [string, unknown][] = [
+      ['refused', refused],
+      ['failed handshake', handshake],
+      ['server selection', selection],
+      ['reset before the write', resetOnWrite],
+      ['pool checkout timeout', pool],
+      ['pool cleared before checkout', cleared],
+      ['write conflict', server({ code: 112, codeName: 'WriteConflict' })],
+      ['not primary', server({ code: 10107, codeName: 'NotWritablePrimary' })],
+      ['aborted transaction', server({ code: 251, errorLabels: ['TransientTransactionError'] })],
+    ];
+    for (const [label, err] of certain) {
+      const mapped = mapMongoError(err, { operation: 'create', target: 'users' });
+      expect(mapped.notApplied, label).toBe(true);
+      expect(mapped.retryable, label).toBe(true);
+    }
+    const unknown: [string, unknown][] = [
+      ['connection lost after send', new MongoNetworkError('connection 3 to 127.0.0.1:27017 closed')],
+      ['socket timeout', new MongoNetworkTimeoutError('connection timed out')],
+      ['in-flight operation interrupted by a pool clear', interrupted],
+      ['time limit exceeded', server({ code: 262, codeName: 'ExceededTimeLimit' })],
+      ['shutdown mid-operation', server({ code: 11600, codeName: 'InterruptedAtShutdown' })],
+      [
+        'write concern',
+        new MongoWriteConcernError({ writeConcernError: { code: 64, errmsg: 'timeout' } } as never),
+      ],
+    ];
+    for (const [label, err] of unknown) {
+      expect(mapMongoError(err, { operation: 'create', target: 'users' }).notApplied, label).toBe(false);
+    }
+    expect(mapMongoError(new MongoNetworkTimeoutError('timed out'))).toBeInstanceOf(TimeoutError);
+  });
+
+  it('reports an error it does not recognise as InternalError (500, not retryable)', () => {
+    for (const err of [
+      new RangeError('driver bug'),
+      server({ code: 99999, codeName: 'SomethingNew' }),
+      'x',
+    ]) {
+      const mapped = mapMongoError(err, { operation: 'findOne', target: 'users' });
+      expect(mapped).toBeInstanceOf(InternalError);
+      expect(mapped.kind).toBe('internal');
+      expect(mapped.retryable).toBe(false);
+      expect(toProblemDetails(mapped).status).toBe(500);
+    }
+  });
+
+  it('keeps collection names and driver text out of the messages API clients see', () => {
+    const target = 'acct_ledger_7f3a';
+    const errors = [
+      server({
+        code: 11000,
+        keyPattern: { email: 1 },
+        errmsg: `E11000 duplicate key error collection: app.${target}`,
+      }),
+      server({ code: 10334, codeName: 'BSONObjectTooLarge', errmsg: `object in ${target} too large` }),
+      server({ code: 238, codeName: 'NotImplemented', errmsg: `not implemented on app.${target}` }),
+      server({ code: 2, codeName: 'BadValue', errmsg: `bad value in app.${target}` }),
+    ];
+    for (const err of errors) {
+      const mapped = mapMongoError(err, { operation: 'create', target });
+      const problem = JSON.stringify(toProblemDetails(mapped));
+      expect(problem, mapped.code).not.toContain(target);
+      expect(problem, mapped.code).not.toContain('app.');
+    }
   });
 });
 
