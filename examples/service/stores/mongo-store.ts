@@ -77,6 +77,8 @@ export interface MongoStoreOptions {
   database: string;
   /** Drop the database on close (tests). */
   dropOnClose?: boolean;
+  /** Time limit of each database operation, retries included, in ms. Default 2000: a request's budget. */
+  timeoutMs?: number;
 }
 
 const iso = (d: Date): string => d.toISOString();
@@ -91,7 +93,12 @@ const iso = (d: Date): string => d.toISOString();
  * ```
  */
 export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
-  const mongo = await connectMongo({ uri: options.uri, dbName: options.database, shared: false });
+  const mongo = await connectMongo({
+    uri: options.uri,
+    dbName: options.database,
+    shared: false,
+    timeoutMs: options.timeoutMs ?? 2_000,
+  });
   const caps = await mongo.capabilities();
   const repo = {
     users: mongoRepository(mongo, users),
