@@ -4,6 +4,8 @@ import type { Instrumentation, Logger } from '../core/index.js';
 import type { PrismaEngine } from './errors.js';
 import { dbkitExtension } from './extension.js';
 import type { DbkitExtension, DbkitExtensionOptions } from './extension.js';
+import { applyPoolTimeouts, defaultPoolTimeouts } from './pool-config.js';
+import type { ConfigurablePool, PoolTimeouts } from './pool-config.js';
 import { monitorPool, poolStats } from './pool-stats.js';
 import type { PoolLike, PoolMonitor, PoolMonitorOptions, PoolStats } from './pool-stats.js';
 import { slowQueryListener } from './slow-query.js';
@@ -60,6 +62,12 @@ export interface CreatePrismaOptions<A extends AdapterLike, B extends BaseClient
   shutdownSignals?: readonly NodeJS.Signals[] | false;
   /** Pool figures reporting (needs `pool`). */
   poolMonitor?: PoolMonitorOptions;
+  /**
+   * Time limits filled into the pg pool's options where unset (the `pool` given, or the config of a
+   * `new PrismaPg(config)`), so a silent database ends in errors and frees connections. Default
+   * {@link defaultPoolTimeouts}; `false` leaves the pool as it is.
+   */
+  poolTimeouts?: Partial<PoolTimeouts> | false;
   /** Passed to the dbkit extension. */
   extension?: Omit<DbkitExtensionOptions, 'engine' | 'instrumentation'>;
 }
@@ -111,6 +119,14 @@ export function logDefinitions(env: string | undefined, slowQueryMs: number | fa
   return levels.map((level) => ({ level, emit: 'event' }));
 }
 
+/** The config of a `new PrismaPg(config)` that builds its own pool on connect, if that is the adapter. */
+function ownPoolConfig(adapter: AdapterLike): ConfigurablePool | undefined {
+  const factory = adapter as AdapterLike & { externalPool?: unknown; config?: unknown };
+  if (factory.externalPool !== null || typeof factory.config !== 'object' || factory.config === null)
+    return undefined;
+  return { options: factory.config };
+}
+
 type EventClient = { $on(event: string, listener: (e: unknown) => void): void };
 
 function installShutdown(reg: Registry, signals: readonly NodeJS.Signals[]): void {
@@ -137,7 +153,8 @@ function installShutdown(reg: Registry, signals: readonly NodeJS.Signals[]): voi
  * `globalThis` outside production so hot reloads reuse it, and reused across warm serverless
  * invocations; disconnected on SIGTERM / SIGINT / beforeExit. Prisma's log goes to `logger` by
  * `NODE_ENV`, slow statements to the slow-operation log (parameters redacted), pool figures to the
- * instrumentation.
+ * instrumentation. The pool gets safe time limits where it sets none ({@link defaultPoolTimeouts}) and
+ * every operation a 10 s limit (`extension.timeoutMs`), so a silent database ends in typed errors.
  *
  * @example
  * ```ts
@@ -190,6 +207,18 @@ export function createPrisma<A extends AdapterLike, B extends BaseClientLike, C 
   });
   const client = options.extend ? options.extend(base, extension) : (base as unknown as C);
   const { pool } = options;
+  if (options.poolTimeouts !== false) {
+    // Before the first query: pg reads these whenever it opens a connection.
+    const target = pool ?? ownPoolConfig(options.adapter);
+    const applied =
+      target === undefined ? [] : applyPoolTimeouts(target, options.poolTimeouts ?? defaultPoolTimeouts);
+    // Connections opened before (e.g. by migrations) keep running without these limits until replaced.
+    if (applied.length > 0 && pool !== undefined && pool.totalCount > 0)
+      logger.warn(
+        { engine, applied, open: pool.totalCount },
+        'dbkit: pool time limits set after connections were opened; pass them to new pg.Pool() instead',
+      );
+  }
   // An idle client dropped by the server (restart, failover, admin kill) must not crash the process:
   // pg.Pool emits it as an 'error' event, fatal without a listener. The pool replaces the client.
   pool?.on?.('error', (err) => {

@@ -4,12 +4,15 @@ import {
   ConflictError,
   ConnectionError,
   DbkitError,
+  ForbiddenError,
+  InternalError,
   NotFoundError,
   TimeoutError,
   TransientError,
   ValidationError,
 } from '../core/index.js';
 import type { DbkitErrorOptions, EngineName } from '../core/index.js';
+import { connectionFailure, timeLimitFailure } from './connection-errors.js';
 
 /** The engines the Prisma module runs on. */
 export type PrismaEngine = Extract<EngineName, 'postgres' | 'pglite'>;
@@ -94,43 +97,47 @@ export function prismaErrorFacts(err: unknown): PrismaErrorFacts {
   };
 }
 
-const CONNECTION_CODES: Readonly<Record<string, string>> = {
-  P1000: 'connection.authenticationFailed',
-  P1001: 'connection.unreachable',
-  P1002: 'connection.timeout',
-  P1003: 'connection.databaseMissing',
-  P1008: 'connection.socketTimeout',
-  P1011: 'connection.tls',
-  P1017: 'connection.closed',
-  P2037: 'connection.tooMany',
+const VALIDATION_MESSAGES: Readonly<Record<string, string>> = {
+  P2000: 'a value is too long for its field',
+  P2005: 'a value is of the wrong type for its field',
+  P2006: 'a value is not valid for its field',
+  P2007: 'the data did not pass validation',
+  P2011: 'a required field is null',
+  P2012: 'a required value is missing',
+  P2013: 'a required argument is missing',
+  P2019: 'the input was not valid',
+  P2020: 'a value is out of range for its field',
+  '23502': 'a required field is null',
 };
-const NOT_RETRYABLE_CONNECTION = new Set(['P1000', 'P1003', 'P1011']);
-const CONNECTION_MESSAGES: readonly [RegExp, string, boolean][] = [
-  [
-    /Client has encountered a connection error|Connection terminated|ECONNRESET|ECONNREFUSED/i,
-    'connection.lost',
-    true,
-  ],
-  [/PGlite is closed|Cannot use a pool after calling end on the pool/i, 'connection.closed', false],
-];
-const VALIDATION_CODES = new Set([
-  'P2000',
-  'P2005',
-  'P2006',
-  'P2007',
-  'P2011',
-  'P2012',
-  'P2013',
-  'P2019',
-  'P2020',
-]);
+const FORBIDDEN_SQLSTATES: Readonly<Record<string, string>> = {
+  '42501': 'forbidden.privilege',
+  '28000': 'forbidden.authentication',
+  '28P01': 'forbidden.authentication',
+};
+const FORBIDDEN_PRISMA_CODES: Readonly<Record<string, string>> = {
+  P1000: 'forbidden.authentication',
+  P1010: 'forbidden.privilege',
+};
+const FORBIDDEN_DRIVER_KINDS: Readonly<Record<string, string>> = {
+  AuthenticationFailed: 'forbidden.authentication',
+  DatabaseAccessDenied: 'forbidden.authentication',
+};
 
 /**
  * Maps anything Prisma, its driver adapter or `pg` throws into dbkit's taxonomy; the original is the
- * `cause`, its message untouched. P2002 → ConflictError naming the fields (pass `conflictFields` when
- * resolved from the constraint, see {@link conflictFieldsOf}); P2025 → NotFoundError; P2034 /
- * 40001 / 40P01 (as a P-code or a raw DriverAdapterError) → TransientError; P2028 → TimeoutError;
- * P1001 / P1017 / dropped connections → ConnectionError.
+ * `cause`, its message untouched. Client-facing messages name models and fields, never tables,
+ * hosts or driver text. Each error says whether the database certainly did nothing (`notApplied`):
+ *
+ * - P2002 / 23505 and P2003 / 23503 → ConflictError naming the fields (pass `conflictFields` when
+ *   resolved from the constraint, see {@link conflictFieldsOf}); P2025 → NotFoundError.
+ * - P2034 / 40001 / 40P01 (as a P-code or a raw DriverAdapterError) → retryable TransientError,
+ *   `notApplied` (the database rolled the transaction back).
+ * - 57014 → TimeoutError `timeout.statement` (`notApplied`); pg's `query_timeout` →
+ *   `timeout.query` (outcome unknown); a pool with every connection busy → `timeout.pool`;
+ *   P2028 → `timeout.transaction` / `timeout.transactionStart` (rolled back / never started).
+ * - Refused, unreachable, connect timeout → ConnectionError, `notApplied`; a connection dropped
+ *   mid-statement → ConnectionError `connection.lost`, outcome unknown.
+ * - 42501, 28000, 28P01, P1000, P1010 → ForbiddenError; anything unrecognised → InternalError.
  *
  * @example
  * ```ts
@@ -179,37 +186,40 @@ export function mapPrismaError(err: unknown, context: PrismaErrorContext = {}): 
     const deadlock = sqlState === '40P01';
     return new TransientError(
       `${where}: ${deadlock ? 'deadlock detected' : 'serialization failure'}; retry the transaction`,
-      {
-        ...base,
-        code: deadlock ? 'transient.deadlock' : 'transient.serialization',
-      },
+      { ...base, code: deadlock ? 'transient.deadlock' : 'transient.serialization', notApplied: true },
     );
   }
   if (sqlState === '55P03') {
+    // The statement failed to take its lock: it did nothing (and its transaction cannot commit).
     return new TransientError(`${where}: a lock was not available`, {
       ...base,
       code: 'transient.lockNotAvailable',
+      notApplied: true,
     });
   }
   if (p === 'P2028') return transactionTimeout(facts, base, where);
-  if (sqlState === '57014') {
-    return new TimeoutError(`${where}: the statement was canceled (statement timeout)`, {
+  const forbidden =
+    (sqlState === undefined ? undefined : FORBIDDEN_SQLSTATES[sqlState]) ??
+    (p === undefined ? undefined : FORBIDDEN_PRISMA_CODES[p]) ??
+    (driver === undefined ? undefined : FORBIDDEN_DRIVER_KINDS[driver.kind]);
+  if (forbidden !== undefined) {
+    const what =
+      forbidden === 'forbidden.authentication' ? 'the database refused the credentials' : 'permission denied';
+    return new ForbiddenError(`${where}: ${what}`, { ...base, code: forbidden });
+  }
+  const limit = timeLimitFailure(facts);
+  if (limit !== undefined) {
+    return new TimeoutError(`${where}: ${limit.message}`, {
       ...base,
-      code: 'timeout.statement',
+      code: limit.code,
+      notApplied: limit.notApplied,
     });
   }
-  const connection = connectionCode(facts);
+  const connection = connectionFailure(facts);
   if (connection !== undefined) {
-    return new ConnectionError(`${where}: the database connection failed (${connection[0]})`, {
+    return new ConnectionError(`${where}: the database connection failed (${connection.code})`, {
       ...base,
-      code: connection[0],
-      retryable: connection[1],
-    });
-  }
-  if (/timeout exceeded when trying to connect/i.test(facts.message)) {
-    return new TimeoutError(`${where}: no pooled connection became free in time`, {
-      ...base,
-      code: 'timeout.pool',
+      ...connection,
     });
   }
   if (sqlState === '23514') {
@@ -218,66 +228,78 @@ export function mapPrismaError(err: unknown, context: PrismaErrorContext = {}): 
       code: 'condition.check',
     });
   }
-  if (
-    (p !== undefined && VALIDATION_CODES.has(p)) ||
-    sqlState === '23502' ||
-    record(err)?.['name'] === 'PrismaClientValidationError'
-  ) {
+  const validation =
+    (p === undefined ? undefined : VALIDATION_MESSAGES[p]) ??
+    (sqlState === undefined ? undefined : VALIDATION_MESSAGES[sqlState]) ??
+    (record(err)?.['name'] === 'PrismaClientValidationError'
+      ? 'the arguments of the call are not valid for the model'
+      : undefined);
+  if (validation !== undefined) {
+    // A fixed message per code: Prisma's own text may quote columns, values and source code.
     const path = model === undefined ? [] : [model];
-    return new ValidationError(
-      [{ path, message: firstLine(facts.message), code: p ?? sqlState ?? 'prisma.validation' }],
-      {
-        ...base,
-        code: 'validation.prisma',
-      },
-    );
+    return new ValidationError([{ path, message: validation, code: p ?? sqlState ?? 'prisma.validation' }], {
+      ...base,
+      code: 'validation.prisma',
+    });
   }
-  return new DbkitError('transient', `${where} failed (${p ?? sqlState ?? nameOf(err)})`, {
+  return new InternalError(`${where} failed unexpectedly (${p ?? sqlState ?? nameOf(err)})`, {
     ...base,
-    code: 'prisma.unexpected',
-    retryable: false,
+    code: 'internal.unexpected',
   });
 }
 
 function transactionTimeout(facts: PrismaErrorFacts, base: DbkitErrorOptions, where: string): TimeoutError {
   const timeout = facts.meta['timeout'];
   const starting = /Unable to start a transaction/i.test(facts.message);
+  // Started too late, or expired and rolled back by Prisma: either way nothing was committed.
+  const certain = starting || /expired|timeout|timed out/i.test(facts.message);
   const message = starting
     ? `${where}: the transaction could not start within its maxWait`
     : `${where}: the transaction ran past its timeout${typeof timeout === 'number' ? ` of ${timeout} ms` : ''} and was rolled back`;
   return new TimeoutError(message, {
     ...base,
     code: starting ? 'timeout.transactionStart' : 'timeout.transaction',
+    notApplied: certain,
     ...(typeof timeout === 'number' ? { timeoutMs: timeout } : {}),
   });
 }
 
-function connectionCode(facts: PrismaErrorFacts): [string, boolean] | undefined {
-  const { prismaCode: p, driver, sqlState } = facts;
-  if (p !== undefined && p in CONNECTION_CODES)
-    return [CONNECTION_CODES[p] ?? 'connection', !NOT_RETRYABLE_CONNECTION.has(p)];
-  if (driver?.kind === 'DatabaseNotReachable') return ['connection.unreachable', true];
-  if (driver?.kind === 'ConnectionClosed') return ['connection.closed', true];
-  if (
-    sqlState !== undefined &&
-    (sqlState.startsWith('08') || ['57P01', '57P02', '57P03'].includes(sqlState))
-  ) {
-    return ['connection.lost', true];
-  }
-  for (const [pattern, code, retryable] of CONNECTION_MESSAGES) {
-    if (pattern.test(facts.message)) return [code, retryable];
-  }
-  if (facts.otherCode === 'ECONNREFUSED' || facts.otherCode === 'ECONNRESET')
-    return ['connection.lost', true];
-  return undefined;
+// Errors that came out of a dbkit operation on the database (mapped by the extension), as opposed
+// to errors the caller's own code threw with the same classes.
+const fromDatabase = new WeakSet<object>();
+
+/**
+ * Records that `err` came from the database (dbkit marks every error its extension's operations
+ * throw), so that {@link isDatabaseError} tells it from the caller's own errors. Returns `err`.
+ *
+ * @example
+ * ```ts
+ * throw markDatabaseError(mapPrismaError(err))
+ * ```
+ */
+export function markDatabaseError<E>(err: E): E {
+  if (typeof err === 'object' && err !== null) fromDatabase.add(err);
+  return err;
 }
 
-function firstLine(message: string): string {
-  const lines = message
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  return lines[lines.length - 1] ?? message;
+/**
+ * True when `err` is the database's: thrown by Prisma, its adapter or `pg`, or by a dbkit
+ * operation on the database. False for errors the caller's code threw itself (a plain `Error`,
+ * a dbkit `ConditionFailedError` raised by business logic): those must pass through untouched.
+ *
+ * @example
+ * ```ts
+ * isDatabaseError(new Error('insufficient funds')) // false
+ * ```
+ */
+export function isDatabaseError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if (fromDatabase.has(err)) return true;
+  if (err instanceof DbkitError) return false;
+  const name = record(err)?.['name'];
+  if (typeof name === 'string' && /^(PrismaClient\w*Error|DriverAdapterError)$/.test(name)) return true;
+  const mapped = mapPrismaError(err);
+  return mapped.kind !== 'internal';
 }
 
 function nameOf(err: unknown): string {

@@ -13,7 +13,7 @@ import type {
 } from '../core/index.js';
 import { CONSTRAINT_COLUMNS_SQL, conflictFieldsOf, modelCatalog } from './conflict-fields.js';
 import type { ConstraintColumnsLookup, ModelCatalog } from './conflict-fields.js';
-import { mapPrismaError, prismaErrorFacts } from './errors.js';
+import { mapPrismaError, markDatabaseError, prismaErrorFacts } from './errors.js';
 import type { PrismaEngine } from './errors.js';
 import { createNPlusOneDetector } from './n-plus-one.js';
 import type { NPlusOneDetector, NPlusOneOptions } from './n-plus-one.js';
@@ -40,7 +40,17 @@ export interface DbkitExtensionOptions {
   transactionRetry?: RetryPolicy | false;
   /** The optimistic-locking column. Default `version`. */
   versionField?: string;
+  /**
+   * Time limit of one operation, in ms: past it the call fails with a TimeoutError (for a write,
+   * an OutcomeUnknownError: it may have been applied) even if the database never answers.
+   * Default {@link DEFAULT_OPERATION_TIMEOUT_MS} (10 s). Keep it above the pool's `query_timeout`
+   * and `statement_timeout` (see `defaultPoolTimeouts`), so those end a slow statement first.
+   */
+  timeoutMs?: number;
 }
+
+/** The default time limit of one operation run by the extension, in ms. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 
 /** Keyset pagination arguments of the model method `paginate`. */
 export type PaginateModelArgs<T, A> = A & {
@@ -58,9 +68,24 @@ const READS = new Set([
   'count',
   'aggregate',
   'groupBy',
-  '$queryRaw',
-  '$queryRawUnsafe',
 ]);
+const RAW_QUERIES = new Set(['$queryRaw', '$queryRawUnsafe']);
+// `$queryRaw` also runs `INSERT ... RETURNING`: only a statement that plainly reads counts as a read
+// (a write that lost its connection must be reported as "outcome unknown", never as a plain failure).
+const READ_ONLY_SQL = /^\s*(select|show|explain|values|table)\b/i;
+
+function rawSqlText(args: unknown): string | undefined {
+  if (Array.isArray(args)) return typeof args[0] === 'string' ? args[0] : undefined;
+  if (typeof args !== 'object' || args === null) return undefined;
+  const { sql, strings } = args as { sql?: unknown; strings?: unknown };
+  if (typeof sql === 'string') return sql;
+  return Array.isArray(strings) ? strings.join('?') : undefined;
+}
+
+function isRead(operation: string, args: unknown): boolean {
+  if (READS.has(operation)) return true;
+  return RAW_QUERIES.has(operation) && READ_ONLY_SQL.test(rawSqlText(args) ?? '');
+}
 const N_PLUS_ONE_OPS = new Set([
   'findUnique',
   'findUniqueOrThrow',
@@ -173,6 +198,8 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
     const config: ExecutorConfig = {
       instrumentation,
       retry: false,
+      timeoutMs: options.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
+      // Only reached for what the query did not map itself (e.g. a synchronous throw).
       mapError: (err, spec) => mapPrismaError(err, { engine, operation: spec.operation, model: spec.target }),
     };
 
@@ -184,7 +211,7 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
           if (detector !== undefined && model !== undefined && N_PLUS_ONE_OPS.has(operation)) {
             detector.record(model, operation, args, () => callSiteStack(params));
           }
-          const read = READS.has(operation);
+          const read = isRead(operation, args);
           const spec: OperationSpec = {
             engine,
             operation,
@@ -192,11 +219,15 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
             kind: read ? 'read' : 'write',
             idempotent: read,
           };
+          // Every error out of here is the database's: marked so that `$transactionWithRetry` tells
+          // it from the caller's own errors thrown in its callback.
           return execute(config, spec, () =>
             query(args).then(undefined, async (err: unknown) => {
               throw await mapWithFields(err, catalog, lookup, engine, model, operation);
             }),
-          );
+          ).catch((err: unknown) => {
+            throw markDatabaseError(err);
+          });
         },
       },
       model: {

@@ -8,7 +8,9 @@ export type {
   DbkitPrisma,
   PrismaLogDefinition,
 } from './client.js';
-export { dbkitExtension } from './extension.js';
+export { dbkitExtension, DEFAULT_OPERATION_TIMEOUT_MS } from './extension.js';
+export { applyPoolTimeouts, defaultPoolTimeouts } from './pool-config.js';
+export type { ConfigurablePool, PoolTimeouts } from './pool-config.js';
 export type { DbkitExtension, DbkitExtensionOptions, PaginateModelArgs } from './extension.js';
 export { mapPrismaError, prismaErrorFacts } from './errors.js';
 export type { DriverErrorCause, PrismaEngine, PrismaErrorContext, PrismaErrorFacts } from './errors.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInstrumentation } from '../../src/core/index.js';
 import type { Logger } from '../../src/core/index.js';
-import { createPrisma, logDefinitions } from '../../src/prisma/index.js';
+import { createPrisma, defaultPoolTimeouts, logDefinitions } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
@@ -127,6 +127,49 @@ describe('[pglite] createPrisma', () => {
     expect(out).toContain('ready');
     expect(out).toContain('closed');
     expect(exit.signal).toBe('SIGTERM');
+  });
+});
+
+describe('createPrisma pool time limits', () => {
+  // Building a pg.Pool and a client opens no connection: no engine needed.
+  const build = (pool: pg.Pool, poolTimeouts?: false) =>
+    createPrisma({
+      name: `limits-${Math.random()}`,
+      adapter: new PrismaPg(pool),
+      pool,
+      create: (options) => new PrismaClient(options),
+      shutdownSignals: false,
+      ...(poolTimeouts === undefined ? {} : { poolTimeouts }),
+    });
+
+  it('fills in safe connect, statement, query and idle-in-transaction limits the pool leaves unset', async () => {
+    const pool = new pg.Pool({
+      connectionString: 'postgresql://u@127.0.0.1:1/db',
+      statement_timeout: 20_000,
+    });
+    const managed = build(pool);
+    expect(pool.options).toMatchObject({
+      ...defaultPoolTimeouts,
+      // The caller's own limit stays; pg's client-side limit is kept above it.
+      statement_timeout: 20_000,
+      query_timeout: 21_000,
+    });
+    await managed.close();
+  });
+
+  it('fills in the config of an adapter that builds its own pool, and leaves the pool alone on request', async () => {
+    const config = { connectionString: 'postgresql://u@127.0.0.1:1/db' };
+    const own = createPrisma({
+      name: `limits-own-${Math.random()}`,
+      adapter: new PrismaPg(config),
+      create: (options) => new PrismaClient(options),
+      shutdownSignals: false,
+    });
+    expect(config).toMatchObject(defaultPoolTimeouts);
+    const untouched = new pg.Pool({ connectionString: 'postgresql://u@127.0.0.1:1/db' });
+    const managed = build(untouched, false);
+    expect(untouched.options).not.toHaveProperty('query_timeout');
+    await Promise.all([own.close(), managed.close()]);
   });
 });
 

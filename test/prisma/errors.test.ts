@@ -1,14 +1,18 @@
 // Every Prisma 7 error mapping through the dbkit extension, on the PGlite adapter and on @prisma/adapter-pg.
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConflictError,
   ConnectionError,
+  ForbiddenError,
   NotFoundError,
   TimeoutError,
   TransientError,
+  toProblemDetails,
 } from '../../src/core/index.js';
+import type { DbkitError } from '../../src/core/index.js';
 import { dbkitExtension, transactionWithRetry } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
 import { PrismaClient } from './generated/client/client.js';
@@ -110,7 +114,11 @@ function sharedMappings(open: () => Promise<TestDb>): void {
       prisma.session.create({ data: { userId: user.id, token: 'raise:40001', expiresAt: new Date() } }),
     );
     expect(serialization).toBeInstanceOf(TransientError);
-    expect(serialization).toMatchObject({ code: 'transient.serialization', retryable: true });
+    expect(serialization).toMatchObject({
+      code: 'transient.serialization',
+      retryable: true,
+      notApplied: true,
+    });
     const deadlock = await errorOf(
       prisma.session.create({ data: { userId: user.id, token: 'raise:40P01', expiresAt: new Date() } }),
     );
@@ -121,7 +129,52 @@ function sharedMappings(open: () => Promise<TestDb>): void {
     const err = await errorOf(
       prisma.session.create({ data: { userId: user.id, token: 'raise:57014', expiresAt: new Date() } }),
     );
-    expect(err).toMatchObject({ name: 'TimeoutError', code: 'timeout.statement' });
+    // The server cancelled the autocommit statement: certainly not applied, never "outcome unknown".
+    expect(err).toMatchObject({ name: 'TimeoutError', code: 'timeout.statement', notApplied: true });
+  });
+
+  it('maps insufficient_privilege (42501) to a ForbiddenError answered as 403', async () => {
+    const err = await errorOf(
+      prisma.session.create({ data: { userId: user.id, token: 'raise:42501', expiresAt: new Date() } }),
+    );
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect(err).toMatchObject({ code: 'forbidden.privilege', retryable: false });
+    expect(toProblemDetails(err)).toMatchObject({ status: 403 });
+  });
+
+  it('keeps table and constraint names and driver text out of client-facing problem details', async () => {
+    const errors = [
+      await errorOf(prisma.user.create({ data: { name: 'B', email: user.email } })),
+      await errorOf(prisma.post.create({ data: { authorId: 'missing', title: 't' } })),
+      await errorOf(prisma.user.update({ where: { id: 'missing' }, data: { name: 'x' } })),
+      // A NOT NULL violation from a raw statement: PostgreSQL's text names the relation.
+      await errorOf(
+        prisma.$executeRawUnsafe(
+          'INSERT INTO "User" (id, email, "updatedAt") VALUES ($1, $2, now())',
+          randomUUID(),
+          `n-${randomUUID()}@x.io`,
+        ),
+      ),
+    ];
+    expect(errors.map((e) => (e as DbkitError).kind)).toEqual([
+      'conflict',
+      'conflict',
+      'not_found',
+      'validation',
+    ]);
+    for (const err of errors) {
+      const text = JSON.stringify(toProblemDetails(err));
+      for (const leak of [
+        '\\"User\\"',
+        '\\"Post\\"',
+        'User_email_key',
+        'Post_authorId_fkey',
+        'violates',
+        'relation',
+        'invocation',
+      ])
+        expect(text).not.toContain(leak);
+    }
   });
 
   it('maps a transaction that outlives its timeout (P2028) to TimeoutError with the limit', async () => {
@@ -255,6 +308,27 @@ describeEngine('postgres', (serverUrl) => {
       }
     });
 
+    it('keeps pool exhaustion (every connection busy) apart from an unreachable server', async () => {
+      const pool = new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 200 });
+      const p = new PrismaClient({ adapter: new PrismaPg(pool) }).$extends(
+        dbkitExtension({ nPlusOne: false }),
+      );
+      try {
+        const holding = p.$transaction(async (tx) => {
+          await tx.user.count();
+          await new Promise((r) => setTimeout(r, 600));
+        });
+        await new Promise((r) => setTimeout(r, 100));
+        const err = await errorOf(p.user.create({ data: { name: 'w', email: `${randomUUID()}@x.io` } }));
+        await holding;
+        // Nothing was sent: a plain TimeoutError the caller may retry, not "outcome unknown".
+        expect(err).toMatchObject({ name: 'TimeoutError', code: 'timeout.pool', notApplied: true });
+      } finally {
+        await p.$disconnect();
+        await pool.end();
+      }
+    });
+
     it('maps an unreachable server (P1001) to a retryable ConnectionError', async () => {
       const url = new URL(serverUrl);
       url.port = '1';
@@ -266,6 +340,7 @@ describeEngine('postgres', (serverUrl) => {
       expect(err).toMatchObject({
         code: 'connection.unreachable',
         retryable: true,
+        notApplied: true,
         cause: { code: 'P1001' },
       });
       await unreachable.$disconnect();

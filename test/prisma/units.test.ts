@@ -1,6 +1,12 @@
 // Pure functions of dbkit/prisma: error classification of every form, constraint names, shapes, redaction, keyset where.
 import { describe, expect, it } from 'vitest';
-import { ConnectionError, TransientError } from '../../src/core/index.js';
+import {
+  ConnectionError,
+  ForbiddenError,
+  InternalError,
+  TransientError,
+  toProblemDetails,
+} from '../../src/core/index.js';
 import {
   columnsFromConstraintName,
   keysetWhere,
@@ -45,7 +51,69 @@ describe('mapPrismaError', () => {
     const err = mapPrismaError(original);
     expect(err.cause).toBe(original);
     expect(original.message).toBe('something odd');
-    expect(err.code).toBe('prisma.unexpected');
+  });
+
+  it('reports an unrecognised error as an InternalError (500, not retryable), not a transient one', () => {
+    const err = mapPrismaError(new Error('something odd'), { engine: 'postgres', operation: 'create' });
+    expect(err).toBeInstanceOf(InternalError);
+    expect(err).toMatchObject({ kind: 'internal', code: 'internal.unexpected', retryable: false });
+    expect(toProblemDetails(err)).toMatchObject({ status: 500, retryable: false });
+  });
+
+  it('maps permission and authentication refusals to ForbiddenError (403)', () => {
+    const privilege = driverAdapterError({ kind: 'postgres', code: '42501', message: 'permission denied' });
+    const auth = driverAdapterError({ kind: 'AuthenticationFailed', originalCode: '28P01', user: 'app' });
+    for (const raw of [privilege, auth]) {
+      const err = mapPrismaError(raw, { engine: 'postgres', operation: 'findMany', model: 'User' });
+      expect(err).toBeInstanceOf(ForbiddenError);
+      expect(toProblemDetails(err)).toMatchObject({ status: 403, retryable: false });
+    }
+  });
+
+  it('says which connection failures certainly sent nothing (notApplied) and which may have applied a write', () => {
+    const connectTimeout = new Error('Connection terminated due to connection timeout', {
+      cause: new Error('Connection terminated unexpectedly'),
+    });
+    expect(mapPrismaError(connectTimeout)).toMatchObject({
+      name: 'ConnectionError',
+      code: 'connection.timeout',
+      retryable: true,
+      notApplied: true,
+    });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    expect(mapPrismaError(refused)).toMatchObject({ name: 'ConnectionError', notApplied: true });
+    const dropped = new Error('Connection terminated unexpectedly');
+    expect(mapPrismaError(dropped)).toMatchObject({
+      name: 'ConnectionError',
+      code: 'connection.lost',
+      notApplied: false,
+    });
+  });
+
+  it('tells pool exhaustion, a client-side query timeout and a server statement timeout apart', () => {
+    expect(mapPrismaError(new Error('timeout exceeded when trying to connect'))).toMatchObject({
+      name: 'TimeoutError',
+      code: 'timeout.pool',
+      notApplied: true,
+    });
+    expect(mapPrismaError(new Error('Query read timeout'))).toMatchObject({
+      name: 'TimeoutError',
+      code: 'timeout.query',
+      notApplied: false,
+    });
+    const cancelled = driverAdapterError({ kind: 'postgres', code: '57014', originalCode: '57014' });
+    expect(mapPrismaError(cancelled)).toMatchObject({
+      name: 'TimeoutError',
+      code: 'timeout.statement',
+      notApplied: true,
+    });
+  });
+
+  it('marks serialization failures and deadlocks as rolled back (notApplied)', () => {
+    for (const originalCode of ['40001', '40P01']) {
+      const raw = driverAdapterError({ kind: 'TransactionWriteConflict', originalCode });
+      expect(mapPrismaError(raw)).toMatchObject({ kind: 'transient', retryable: true, notApplied: true });
+    }
   });
 });
 
