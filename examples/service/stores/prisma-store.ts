@@ -6,7 +6,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { ConflictError, NotFoundError, isDbkitError } from '../../../src/core/index.js';
 import type { CursorCodec } from '../../../src/core/index.js';
-import { applyMigrations, createPrisma, sqlSource } from '../../../src/prisma/index.js';
+import { applyMigrations, createPrisma, defaultPoolTimeouts, sqlSource } from '../../../src/prisma/index.js';
 import { PrismaClient } from '../prisma/generated/client/client.js';
 import type { Account, Comment, Post, Session, Transfer, User } from '../domain.js';
 import type { Store } from '../store.js';
@@ -16,7 +16,15 @@ const migrations = join(import.meta.dirname, '..', 'prisma', 'migrations');
 let instance = 0;
 
 /** Where a Prisma store runs. */
-export type PrismaStoreOptions = { engine: 'pglite'; dataDir?: string } | { engine: 'postgres'; url: string };
+export type PrismaStoreOptions = (
+  { engine: 'pglite'; dataDir?: string } | { engine: 'postgres'; url: string }
+) & {
+  /**
+   * Time limit of each database operation in ms (default 5000); a transfer's transaction may take
+   * twice that. PostgreSQL cancels a statement, and `pg` stops waiting for one, just before it.
+   */
+  timeoutMs?: number;
+};
 
 const iso = (d: Date): string => d.toISOString();
 
@@ -68,6 +76,7 @@ const addressesOrdered = { addresses: { orderBy: { position: 'asc' as const } } 
  * ```
  */
 export async function openPrismaStore(options: PrismaStoreOptions, cursors?: CursorCodec): Promise<Store> {
+  const budget = options.timeoutMs ?? 5_000;
   let adapter: PrismaPg | PrismaPGlite;
   let close: () => Promise<void>;
   let pool: pg.Pool | undefined;
@@ -77,7 +86,16 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
     adapter = new PrismaPGlite(db);
     close = () => db.close();
   } else {
-    pool = new pg.Pool({ connectionString: options.url, max: 20 });
+    // Time limits on the pool from the start (migrations use it too): a silent database ends in
+    // errors, each layer giving up just before the next: server statement, pg, dbkit.
+    pool = new pg.Pool({
+      connectionString: options.url,
+      max: 20,
+      ...defaultPoolTimeouts,
+      connectionTimeoutMillis: Math.min(defaultPoolTimeouts.connectionTimeoutMillis, budget),
+      statement_timeout: Math.round(budget * 0.8),
+      query_timeout: Math.round(budget * 0.9),
+    });
     await applyMigrations(sqlSource(pool), { dir: migrations });
     adapter = new PrismaPg(pool);
     const p = pool;
@@ -92,7 +110,7 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
     onClose: close,
     name: `example-${options.engine}-${instance}`,
     shutdownSignals: false,
-    ...(cursors ? { extension: { cursors } } : {}),
+    extension: { timeoutMs: budget, ...(cursors ? { cursors } : {}) },
   });
   const db = managed.client;
 
@@ -262,7 +280,7 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
             }
             return toTransfer(await tx.transfer.create({ data: { id, idempotencyKey, ...input } }));
           },
-          { isolationLevel: 'ReadCommitted', timeout: 10_000, maxWait: 5_000 },
+          { isolationLevel: 'ReadCommitted', timeout: 2 * budget, maxWait: budget },
         );
       } catch (err) {
         // A concurrent request with the same key won the race: answer as a replay.
