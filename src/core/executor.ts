@@ -84,7 +84,9 @@ function raceAbort<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (err: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(err as Error);
+        // Rejections pass through exactly as the attempt threw them, Error or not.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(err);
       },
     );
   });
@@ -126,7 +128,8 @@ export async function execute<T>(
   const signal = combineSignals(options.signal, timeout, deadline);
   const unsafeToRepeat = spec.kind === 'write' && !spec.idempotent;
   let lastError: DbkitError | undefined;
-  let cutInFlight = false;
+  // Set inside the attempt callback; an object so the compiler does not narrow it to its initial value.
+  const flight = { cut: false };
   let foreign: { error: unknown } | undefined;
   const span = config.tracer?.startSpan(`dbkit.${spec.engine}.${spec.operation}`, {
     attributes: {
@@ -148,7 +151,7 @@ export async function execute<T>(
     } catch (err) {
       if (signal?.aborted) {
         // Cut while the request was in flight: whether the engine applied it is not known.
-        cutInFlight = true;
+        flight.cut = true;
         const limit =
           timeout?.aborted === true
             ? timeoutMs
@@ -235,7 +238,7 @@ export async function execute<T>(
           target: spec.target,
           cause: err,
         })
-      : cutByDeadline && lastError !== undefined && !(cutInFlight && unsafeToRepeat)
+      : cutByDeadline && lastError !== undefined && !(flight.cut && unsafeToRepeat)
         ? lastError
         : err instanceof DbkitError
           ? err

@@ -127,7 +127,7 @@ describe('problem details', () => {
   });
 
   it('never calls an outcome-unknown write retryable', () => {
-    const err = new OutcomeUnknownError('x', { retryable: true } as never);
+    const err = new OutcomeUnknownError('x', { retryable: true });
     expect(err.retryable).toBe(false);
     expect(err.notApplied).toBe(false);
     expect(toProblemDetails(err)).toMatchObject({ status: 503, code: 'outcome_unknown', retryable: false });
