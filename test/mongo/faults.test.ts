@@ -164,8 +164,13 @@ mongoSuite('unreachable and silent servers', (env) => {
     proxy.setMode({ kind: 'refuse' });
     proxy.resetAll();
     // Let the client see its connections reset first: a write sent on a socket whose reset has not
-    // arrived yet is, to the client, a write whose outcome is unknown (covered by other tests).
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // arrived yet is, to the client, a write whose outcome is unknown (covered by other tests). On a
+    // loaded machine that can take a while, so wait until a read says the server is unreachable.
+    for (let i = 0; i < 20; i++) {
+      const probe = await settle(() => repo.findOne({ key: 'present' }));
+      if (probe.error instanceof ConnectionError && probe.error.notApplied) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const calls: [string, () => Promise<unknown>][] = [
       ['create', () => repo.create({ key: uniqueName('refused'), n: 0, label: 'a' })],
       ['findOne', () => repo.findOne({ key: 'present' })],
