@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import {
   ConnectionError,
   DbkitError,
@@ -13,10 +13,10 @@ import {
 } from '../../src/core/index.js';
 import { createDynamoClient, tx, UnprocessedItemsError } from '../../src/dynamo/index.js';
 import type { DynamoClientOptions } from '../../src/dynamo/index.js';
-import { startFaultProxy } from '../../src/testing/faults/index.js';
-import type { FaultProxy, FaultRule } from '../../src/testing/faults/index.js';
+import type { FaultRule } from '../../src/testing/faults/index.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
-import { CURSOR_SECRET, defineModel, testClient } from './model.js';
+import { defineModel } from './model.js';
+import { proxiedDynamo } from './proxied.js';
 
 const only =
   (operation: string, action: ReturnType<FaultRule>, when: (n: number) => boolean = () => true): FaultRule =>
@@ -47,95 +47,70 @@ async function settle<T>(promise: Promise<T>): Promise<{ error: unknown; ms: num
 
 describeEngine('dynamodb', (endpoint) => {
   const model = defineModel(uniqueName('dbkit_retry'));
-  const direct = testClient(endpoint);
-  let proxy: FaultProxy;
-  const clients: { destroy(): void }[] = [];
-  // What a service gets by default: dbkit creates the SDK client; quick backoff only to keep tests fast.
-  const viaProxy = (options: DynamoClientOptions = {}) => {
-    const db = createDynamoClient({
-      local: proxy.endpoint,
-      cursorSecret: CURSOR_SECRET,
-      retry: { baseDelayMs: 5, maxDelayMs: 50 },
-      ...options,
-    });
-    clients.push(db);
-    return db;
-  };
-
-  beforeAll(async () => {
-    await direct.ensureTable(model.table);
-    proxy = await startFaultProxy(endpoint);
-  });
-  beforeEach(() => {
-    proxy.setRule(() => ({ kind: 'forward' }));
-  });
-  afterAll(async () => {
-    for (const c of clients) c.destroy();
-    await proxy.close();
-    await direct.deleteTable(model.table);
-    direct.destroy();
-  });
+  const t = proxiedDynamo(endpoint, model, { retry: { baseDelayMs: 5, maxDelayMs: 50 } });
+  const { direct } = t;
+  const viaProxy = (options: DynamoClientOptions = {}) => t.viaProxy(options);
 
   it('never lets the SDK re-send an increment whose answer was lost: outcome unknown, applied once', async () => {
     await direct.entity(model.Post).create({ userId: 'r1', postId: 'p', title: 't', likes: 0 });
-    proxy.setRule(only('UpdateItem', { kind: 'applyThenLose' }, (n) => n === 1));
+    t.proxy.setRule(only('UpdateItem', { kind: 'applyThenLose' }, (n) => n === 1));
     const db = viaProxy();
     const { error } = await settle(
       db.entity(model.Post).update({ userId: 'r1', postId: 'p' }, { increment: { likes: 1 } }),
     );
     expect(error).toBeInstanceOf(OutcomeUnknownError);
-    expect(proxy.calls.get('UpdateItem')).toBe(1);
+    expect(t.proxy.calls.get('UpdateItem')).toBe(1);
     expect((await direct.entity(model.Post).get({ userId: 'r1', postId: 'p' }))?.likes).toBe(1);
   });
 
   it('keeps the SDK of a client the caller passes from re-sending, without changing that client', async () => {
     await direct.entity(model.Post).create({ userId: 'r2', postId: 'p', title: 't', likes: 0 });
     const sdk = new DynamoDBClient({
-      endpoint: proxy.endpoint,
+      endpoint: t.proxy.endpoint,
       region: 'local',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       maxAttempts: 3,
       retryMode: 'adaptive',
     });
     const db = viaProxy({ client: sdk });
-    proxy.setRule(only('UpdateItem', { kind: 'applyThenLose', as: 'reset' }, (n) => n === 1));
+    t.proxy.setRule(only('UpdateItem', { kind: 'applyThenLose', as: 'reset' }, (n) => n === 1));
     const { error } = await settle(
       db.entity(model.Post).update({ userId: 'r2', postId: 'p' }, { increment: { likes: 1 } }),
     );
     expect(error).toBeInstanceOf(OutcomeUnknownError);
-    expect(proxy.calls.get('UpdateItem')).toBe(1);
+    expect(t.proxy.calls.get('UpdateItem')).toBe(1);
     expect((await direct.entity(model.Post).get({ userId: 'r2', postId: 'p' }))?.likes).toBe(1);
     // the caller's own client still retries what the caller sends through it
-    proxy.setRule(only('DescribeTable', { kind: 'error', type: 'InternalServerError' }, (n) => n === 1));
+    t.proxy.setRule(only('DescribeTable', { kind: 'error', type: 'InternalServerError' }, (n) => n === 1));
     const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
     await sdk.send(new DescribeTableCommand({ TableName: model.table.name }));
-    expect(proxy.calls.get('DescribeTable')).toBe(2);
+    expect(t.proxy.calls.get('DescribeTable')).toBe(2);
     sdk.destroy();
   });
 
   it('re-sends an unconditional put whose answer was lost and succeeds with one item', async () => {
-    proxy.setRule(only('PutItem', { kind: 'applyThenLose' }, (n) => n === 1));
+    t.proxy.setRule(only('PutItem', { kind: 'applyThenLose' }, (n) => n === 1));
     const db = viaProxy();
     const saved = await db.entity(model.Account).put({ id: 'idem-put', balance: 5 });
     expect(saved.balance).toBe(5);
-    expect(proxy.calls.get('PutItem')).toBe(2);
-    expect(proxy.applied.get('PutItem')).toBe(1);
+    expect(t.proxy.calls.get('PutItem')).toBe(2);
+    expect(t.proxy.applied.get('PutItem')).toBe(1);
     expect(await direct.entity(model.Account).get({ id: 'idem-put' })).toMatchObject({ balance: 5 });
   });
 
   it('re-sends an update that only sets fixed values', async () => {
     await direct.entity(model.Post).create({ userId: 'r3', postId: 'p', title: 'old', likes: 3 });
-    proxy.setRule(only('UpdateItem', { kind: 'applyThenLose', as: 'reset' }, (n) => n === 1));
+    t.proxy.setRule(only('UpdateItem', { kind: 'applyThenLose', as: 'reset' }, (n) => n === 1));
     const post = await viaProxy()
       .entity(model.Post)
       .update({ userId: 'r3', postId: 'p' }, { set: { title: 'new' } });
     expect(post).toMatchObject({ title: 'new', likes: 3 });
-    expect(proxy.calls.get('UpdateItem')).toBe(2);
+    expect(t.proxy.calls.get('UpdateItem')).toBe(2);
   });
 
   it('reports outcome unknown, not a false version conflict, when a versioned update loses its answer', async () => {
     const created = await direct.entity(model.Counter).create({ id: 'vc', value: 1 });
-    proxy.setRule(only('UpdateItem', { kind: 'applyThenLose' }, (n) => n === 1));
+    t.proxy.setRule(only('UpdateItem', { kind: 'applyThenLose' }, (n) => n === 1));
     const { error } = await settle(
       viaProxy()
         .entity(model.Counter)
@@ -148,7 +123,7 @@ describeEngine('dynamodb', (endpoint) => {
 
   it('reports outcome unknown, not a false not-found, when a delete that must find its item loses its answer', async () => {
     await direct.entity(model.Account).create({ id: 'del', balance: 1 });
-    proxy.setRule(only('DeleteItem', { kind: 'applyThenLose' }, (n) => n === 1));
+    t.proxy.setRule(only('DeleteItem', { kind: 'applyThenLose' }, (n) => n === 1));
     const { error } = await settle(viaProxy().entity(model.Account).delete({ id: 'del' }));
     expect(error).toBeInstanceOf(OutcomeUnknownError);
     expect(await direct.entity(model.Account).get({ id: 'del' })).toBeNull();
@@ -156,18 +131,18 @@ describeEngine('dynamodb', (endpoint) => {
 
   it('ends a call throttled until its time limit with the ThrottledError and a retry hint, never a timeout', async () => {
     await direct.entity(model.Account).create({ id: 'thr', balance: 1 });
-    proxy.setRule(only('GetItem', { kind: 'error', type: 'ProvisionedThroughputExceededException' }));
+    t.proxy.setRule(only('GetItem', { kind: 'error', type: 'ProvisionedThroughputExceededException' }));
     const db = viaProxy({ timeoutMs: 1_000, retry: { maxAttempts: 100, baseDelayMs: 20, maxDelayMs: 200 } });
     const { error, ms } = await settle(db.entity(model.Account).get({ id: 'thr' }));
     expect(error).toBeInstanceOf(ThrottledError);
     expect((error as ThrottledError).retryAfterMs).toBeGreaterThan(0);
     expect(ms).toBeLessThan(1_000 + 500);
-    expect(proxy.calls.get('GetItem')).toBeGreaterThan(2);
+    expect(t.proxy.calls.get('GetItem')).toBeGreaterThan(2);
   });
 
   it('settles every operation on a black-holed endpoint by its time limit, with the typed error for its kind', async () => {
     await direct.entity(model.Account).create({ id: 'bh', balance: 1 });
-    proxy.setRule(() => ({ kind: 'hang' }));
+    t.proxy.setRule(() => ({ kind: 'hang' }));
     const db = viaProxy({ timeoutMs: 600 });
     const accounts = db.entity(model.Account);
     const cases: [string, Promise<unknown>, new (...args: never[]) => DbkitError][] = [
@@ -199,7 +174,9 @@ describeEngine('dynamodb', (endpoint) => {
       retry: { maxAttempts: 2, baseDelayMs: 5 },
       timeoutMs: 2_000,
     });
-    clients.push(db);
+    onTestFinished(() => {
+      db.destroy();
+    });
     const { error } = await settle(
       db.entity(model.Post).update({ userId: 'x', postId: 'y' }, { increment: { likes: 1 } }),
     );
@@ -211,7 +188,7 @@ describeEngine('dynamodb', (endpoint) => {
   it('sorts every item of a batch write cut mid-way into written, unknown and unprocessed, as the table shows', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `bw${i}`);
     // chunk 1 lands, chunk 2 is applied but its answer lost on every attempt, chunk 3 never starts
-    proxy.setRule(only('BatchWriteItem', { kind: 'applyThenLose' }, (n) => n >= 2));
+    t.proxy.setRule(only('BatchWriteItem', { kind: 'applyThenLose' }, (n) => n >= 2));
     const { error } = await settle(
       viaProxy()
         .entity(model.Account)
@@ -234,7 +211,7 @@ describeEngine('dynamodb', (endpoint) => {
 
   it('reports the keys a batch read could not read as unprocessed, and those it read as read', async () => {
     const ids = Array.from({ length: 150 }, (_, i) => `bg${i}`);
-    proxy.setRule(only('BatchGetItem', { kind: 'error', type: 'InternalServerError' }, (n) => n >= 2));
+    t.proxy.setRule(only('BatchGetItem', { kind: 'error', type: 'InternalServerError' }, (n) => n >= 2));
     const { error } = await settle(
       viaProxy({ retry: { maxAttempts: 2, baseDelayMs: 5 } })
         .entity(model.Account)

@@ -1,12 +1,12 @@
 // DynamoDB under faults a production table sees: random throttling, lost answers, a cut batch, a black hole, a retried transaction. No acknowledged write lost, none applied twice, every call settled by its deadline.
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DbkitError, OutcomeUnknownError, ThrottledError, TimeoutError } from '../../src/core/index.js';
-import { createDynamoClient, tx, UnprocessedItemsError } from '../../src/dynamo/index.js';
+import { tx, UnprocessedItemsError } from '../../src/dynamo/index.js';
 import type { DynamoClientOptions } from '../../src/dynamo/index.js';
-import { seededRandom, startFaultProxy, throttleShare } from '../../src/testing/faults/index.js';
-import type { FaultProxy } from '../../src/testing/faults/index.js';
+import { seededRandom, throttleShare } from '../../src/testing/faults/index.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
-import { CURSOR_SECRET, defineModel, testClient } from '../dynamo/model.js';
+import { defineModel } from '../dynamo/model.js';
+import { proxiedDynamo } from '../dynamo/proxied.js';
 
 const MARGIN_MS = 500;
 
@@ -22,34 +22,15 @@ async function timed<T>(promise: Promise<T>): Promise<{ value?: T; error?: unkno
 
 describeEngine('dynamodb', (endpoint) => {
   const model = defineModel(uniqueName('dbkit_reliability'));
-  const direct = testClient(endpoint);
-  let proxy: FaultProxy;
-  const clients: { destroy(): void }[] = [];
-  const viaProxy = (options: DynamoClientOptions = {}) => {
-    const db = createDynamoClient({ local: proxy.endpoint, cursorSecret: CURSOR_SECRET, ...options });
-    clients.push(db);
-    return db;
-  };
-
-  beforeAll(async () => {
-    await direct.ensureTable(model.table);
-    proxy = await startFaultProxy(endpoint);
-  });
-  beforeEach(() => {
-    proxy.setRule(() => ({ kind: 'forward' }));
-  });
-  afterAll(async () => {
-    for (const c of clients) c.destroy();
-    await proxy.close();
-    await direct.deleteTable(model.table);
-    direct.destroy();
-  });
+  const t = proxiedDynamo(endpoint, model);
+  const { direct } = t;
+  const viaProxy = (options: DynamoClientOptions = {}) => t.viaProxy(options);
 
   it('30% throttling on creates, increments and gets: each call succeeds or ends throttled by its deadline; the table holds exactly what was acknowledged', async () => {
     // generous: two cores run this beside other suites; what matters is that no call outlives it
     const deadline = 2_000;
     await direct.entity(model.Post).create({ userId: 'mix', postId: 'counter', title: 'c', likes: 0 });
-    proxy.setRule(throttleShare(0.3, { random: seededRandom(7) }));
+    t.proxy.setRule(throttleShare(0.3, { random: seededRandom(7) }));
     const db = viaProxy({ timeoutMs: deadline, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 80 } });
     const posts = db.entity(model.Post);
     const calls: { op: 'create' | 'increment' | 'get'; id: string; run: Promise<unknown> }[] = [];
@@ -71,8 +52,8 @@ describeEngine('dynamodb', (endpoint) => {
       expect(r.ms).toBeLessThan(deadline + MARGIN_MS);
       if (r.error !== undefined) expect(r.error).toBeInstanceOf(ThrottledError);
     }
-    const sent = [...proxy.calls.values()].reduce((a, b) => a + b, 0);
-    proxy.setRule(() => ({ kind: 'forward' }));
+    const sent = [...t.proxy.calls.values()].reduce((a, b) => a + b, 0);
+    t.proxy.setRule(() => ({ kind: 'forward' }));
     const acknowledgedCreates = calls.filter((c, i) => c.op === 'create' && results[i]?.error === undefined);
     const page = await direct.entity(model.Post).query({ partition: { userId: 'mix' }, limit: 100 });
     const stored = page.items.map((p) => p.postId).filter((id) => id !== 'counter');
@@ -96,7 +77,7 @@ describeEngine('dynamodb', (endpoint) => {
   it('lost answers on increments: the counter equals the acknowledged increments plus those applied whose outcome was unknown', async () => {
     await direct.entity(model.Post).create({ userId: 'lose', postId: 'counter', title: 'c', likes: 0 });
     const random = seededRandom(11);
-    proxy.setRule((op) =>
+    t.proxy.setRule((op) =>
       op === 'UpdateItem' && random() < 0.4
         ? { kind: 'applyThenLose', as: random() < 0.5 ? 'reset' : 'error500' }
         : { kind: 'forward' },
@@ -109,9 +90,9 @@ describeEngine('dynamodb', (endpoint) => {
           db.entity(model.Post).update({ userId: 'lose', postId: 'counter' }, { increment: { likes: 1 } }),
         ),
       );
-    const applied = proxy.applied.get('UpdateItem') ?? 0;
-    const callsSeen = proxy.calls.get('UpdateItem');
-    proxy.setRule(() => ({ kind: 'forward' }));
+    const applied = t.proxy.applied.get('UpdateItem') ?? 0;
+    const callsSeen = t.proxy.calls.get('UpdateItem');
+    t.proxy.setRule(() => ({ kind: 'forward' }));
     const acknowledged = results.filter((r) => r.error === undefined).length;
     const unknown = results.filter((r) => r.error instanceof OutcomeUnknownError).length;
     expect(results.every((r) => r.error === undefined || r.error instanceof OutcomeUnknownError)).toBe(true);
@@ -126,14 +107,14 @@ describeEngine('dynamodb', (endpoint) => {
 
   it('a batch write cut mid-way reports every item in exactly one group, matching the table', async () => {
     const ids = Array.from({ length: 75 }, (_, i) => `cut${i}`);
-    proxy.setRule((op, _b, n) =>
+    t.proxy.setRule((op, _b, n) =>
       op === 'BatchWriteItem' && n >= 2 ? { kind: 'reset' } : { kind: 'forward' },
     );
     const db = viaProxy({ retry: { maxAttempts: 3, baseDelayMs: 5 } });
     const { error } = await timed(
       db.entity(model.Account).batchWrite({ put: ids.map((id) => ({ id, balance: 1 })) }, { concurrency: 1 }),
     );
-    proxy.setRule(() => ({ kind: 'forward' }));
+    t.proxy.setRule(() => ({ kind: 'forward' }));
     expect(error).toBeInstanceOf(UnprocessedItemsError);
     const report = error as UnprocessedItemsError;
     const keyOf = (u: { key: Record<string, unknown> }) => String(u.key.pk).replace('ACCOUNT#', '');
@@ -149,7 +130,7 @@ describeEngine('dynamodb', (endpoint) => {
 
   it('a black-holed endpoint: every operation settles by its deadline with a typed error', async () => {
     await direct.entity(model.Account).create({ id: 'hole', balance: 1 });
-    proxy.setRule(() => ({ kind: 'hang' }));
+    t.proxy.setRule(() => ({ kind: 'hang' }));
     const deadline = 700;
     const db = viaProxy({ timeoutMs: deadline });
     const accounts = db.entity(model.Account);
@@ -177,7 +158,7 @@ describeEngine('dynamodb', (endpoint) => {
     await direct.entity(model.Account).create({ id: 'from', balance: 100 });
     await direct.entity(model.Account).create({ id: 'to', balance: 0 });
     const tokens: unknown[] = [];
-    proxy.setRule((op, body, n) => {
+    t.proxy.setRule((op, body, n) => {
       if (op !== 'TransactWriteItems') return { kind: 'forward' };
       tokens.push(body.ClientRequestToken);
       return n === 1 ? { kind: 'applyThenLose' } : { kind: 'forward' };

@@ -1,9 +1,7 @@
 // Records the DynamoDB requests a client really sends, as IAM sees them: one action per item or table, with its leading keys.
-import { createServer, request as httpRequest } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 import type { DynamoClient } from '../../src/dynamo/client.js';
+import { startFaultProxy } from '../../src/testing/faults/index.js';
 
 /** One authorization check IAM makes for a request: action, table, index and partition-key values. */
 export interface DynamoRequest {
@@ -151,17 +149,6 @@ export interface RecordingProxy {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      resolve(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
-}
-
 /**
  * Starts a recording proxy to `target` (DynamoDB Local's URL). For code that builds its own client
  * (the example store): point it at `url` and read `requests`. Reads the wire, not the SDK, so it
@@ -171,51 +158,12 @@ export async function startRecordingProxy(
   target: string,
   partitionKeyOf: PartitionKeyOf,
 ): Promise<RecordingProxy> {
-  const upstream = new URL(target);
   const requests: DynamoRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    void readBody(req).then((body) => {
-      if (body.length > 0) {
-        try {
-          requests.push(
-            ...iamRequestsOf(
-              operationOf(req.headers['x-amz-target']),
-              JSON.parse(body.toString('utf8')) as Wire,
-              partitionKeyOf,
-            ),
-          );
-        } catch {
-          // Not JSON: not a DynamoDB API call; forwarded untouched.
-        }
-      }
-      const forward = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.on('error', () => res.destroy());
-      forward.end(body);
-    });
+  // The fault kit's proxy with a rule that only records: it sees every request the wire carries.
+  const proxy = await startFaultProxy(target);
+  proxy.setRule((operation, body) => {
+    requests.push(...iamRequestsOf(operation, body, partitionKeyOf));
+    return { kind: 'forward' };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return { url: proxy.endpoint, requests, close: () => proxy.close() };
 }
