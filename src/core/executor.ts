@@ -1,22 +1,14 @@
-// The one place an engine operation runs: error mapping, retry policy, timeout, events and tracing.
+// The one place an engine operation runs: error mapping, retry policy, timeout, events and telemetry.
 import { DbkitError, InternalError, OutcomeUnknownError, TimeoutError } from './errors.js';
 import type { ErrorKind } from './errors.js';
 import type { OperationSpec, Instrumentation, ConsumedCapacity } from './events.js';
 import { retry } from './retry.js';
 import type { RetryPolicy } from './retry.js';
+import { tracerTelemetry } from './telemetry.js';
+import type { Telemetry, TracerLike } from './telemetry.js';
 
-/** The subset of an OpenTelemetry span dbkit uses; an `@opentelemetry/api` Span satisfies it. */
-export interface SpanLike {
-  setAttribute(key: string, value: string | number | boolean): unknown;
-  setStatus(status: { code: number; message?: string }): unknown;
-  recordException(exception: Error): unknown;
-  end(): void;
-}
-
-/** The subset of an OpenTelemetry tracer dbkit uses; `trace.getTracer('dbkit')` satisfies it. */
-export interface TracerLike {
-  startSpan(name: string, options?: { attributes?: Record<string, string | number | boolean> }): SpanLike;
-}
+// Engine modules name the tracer type where they take it; it lives in telemetry.ts.
+export type { SpanLike, TracerLike } from './telemetry.js';
 
 /** What an engine client hands the executor once, at construction. */
 export interface ExecutorConfig {
@@ -25,6 +17,12 @@ export interface ExecutorConfig {
   retry: RetryPolicy | false;
   /** Maps a driver error into dbkit's taxonomy; must return a DbkitError for anything it recognises. */
   mapError: (err: unknown, spec: OperationSpec) => DbkitError;
+  /**
+   * Spans and the `db.client.operation.duration` histogram by the OpenTelemetry database semantic
+   * conventions (built by `createTelemetry`). Absent: no telemetry work at all.
+   */
+  telemetry?: Telemetry;
+  /** A tracer given directly: spans only, named and attributed as with `telemetry`. */
   tracer?: TracerLike;
   /**
    * Default time limit for one operation including its retries, in ms, when a call sets none.
@@ -48,8 +46,6 @@ export interface ExecuteOptions<T> {
    */
   passThrough?: (err: unknown) => boolean;
 }
-
-const SPAN_STATUS_ERROR = 2;
 
 function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
@@ -94,7 +90,7 @@ function raceAbort<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /**
  * Runs one operation: maps errors, retries what is safe to retry, bounds it in time and emits
- * started / retry / succeeded / failed events.
+ * started / retry / succeeded / failed events, and records its span and duration when telemetry is on.
  *
  * - Retries only what cannot be applied twice: reads, idempotent writes, and any write whose
  *   failure says the engine did nothing (`notApplied`, e.g. throttling).
@@ -131,13 +127,10 @@ export async function execute<T>(
   // Set inside the attempt callback; an object so the compiler does not narrow it to its initial value.
   const flight = { cut: false };
   let foreign: { error: unknown } | undefined;
-  const span = config.tracer?.startSpan(`dbkit.${spec.engine}.${spec.operation}`, {
-    attributes: {
-      'db.system': spec.engine,
-      'db.operation.name': spec.operation,
-      'db.collection.name': spec.target,
-    },
-  });
+  // One record per operation, retries included; nothing is created when telemetry is off.
+  const telemetry =
+    config.telemetry ?? (config.tracer === undefined ? undefined : tracerTelemetry(config.tracer));
+  const record = telemetry?.start(spec);
   // Events are built only when someone listens: the hot path stays allocation-light.
   if (instrumentation.active)
     instrumentation.emit(Object.assign({ type: 'started' as const, id, at: Date.now() }, spec));
@@ -193,6 +186,7 @@ export async function execute<T>(
             {
               ...(signal ? { signal } : {}),
               onRetry: (e) => {
+                record?.retry(e.attempt, e.delayMs, e.error);
                 if (!instrumentation.active) return;
                 instrumentation.emit(
                   Object.assign(
@@ -220,8 +214,7 @@ export async function execute<T>(
         ),
       );
     }
-    span?.setAttribute('dbkit.attempts', attempts);
-    span?.end();
+    record?.succeeded(attempts, performance.now() - startedAt);
     return result;
   } catch (err) {
     // The caller's own error is reported to listeners as such and rethrown exactly as thrown.
@@ -251,11 +244,7 @@ export async function execute<T>(
         Object.assign({ type: 'failed' as const, id, at: Date.now(), durationMs, attempts, error }, spec),
       );
     }
-    if (span) {
-      span.recordException(error);
-      span.setStatus({ code: SPAN_STATUS_ERROR, message: error.code });
-      span.end();
-    }
+    record?.failed(error, attempts, performance.now() - startedAt);
     throw isForeign ? err : error;
   }
 }

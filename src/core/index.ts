@@ -1,4 +1,4 @@
-// dbkit core: the engine-independent contract (errors, retry, cursors, validation, events, repository).
+// dbkit core: the engine-independent contract (errors, retry, cursors, validation, events, telemetry, repository).
 export * from './errors.js';
 export { toProblemDetails, httpStatusOf } from './problem-details.js';
 export type { ProblemDetails, ProblemDetailsOptions } from './problem-details.js';
@@ -25,7 +25,30 @@ export type {
 export { silentLogger } from './logger.js';
 export type { Logger, LogFn } from './logger.js';
 export { execute } from './executor.js';
-export type { ExecutorConfig, ExecuteOptions, TracerLike, SpanLike } from './executor.js';
+export type { ExecutorConfig, ExecuteOptions } from './executor.js';
+export {
+  createTelemetry,
+  tracerTelemetry,
+  targetFromUrl,
+  dbSystemName,
+  DURATION_BUCKETS,
+  TELEMETRY_SCOPE,
+} from './telemetry.js';
+export type {
+  Telemetry,
+  TelemetryOption,
+  TelemetryProviders,
+  TelemetryTarget,
+  TelemetryAttributes,
+  TelemetryAttributeValue,
+  OperationTelemetry,
+  TracerLike,
+  TracerProviderLike,
+  SpanLike,
+  MeterLike,
+  MeterProviderLike,
+  HistogramLike,
+} from './telemetry.js';
 export { pageSize, pageLimits } from './repository.js';
 export type { Repository, Page, ListOptions, VersionedWriteOptions } from './repository.js';
 export { requireCapability } from './capabilities.js';

@@ -1,7 +1,14 @@
 // The dbkit Prisma extension: mapped errors and events on every operation, versioned writes, keyset pages, retried transactions, N+1 warnings.
 import { Prisma } from '@prisma/client/extension';
 import type { ITXClientDenyList } from '@prisma/client/runtime/client';
-import { createCursorCodec, createInstrumentation, execute } from '../core/index.js';
+import {
+  createCursorCodec,
+  createInstrumentation,
+  createTelemetry,
+  DbkitError,
+  execute,
+  targetFromUrl,
+} from '../core/index.js';
 import type {
   CursorCodec,
   CursorCodecOptions,
@@ -10,6 +17,8 @@ import type {
   OperationSpec,
   Page,
   RetryPolicy,
+  TelemetryOption,
+  TelemetryTarget,
 } from '../core/index.js';
 import { CONSTRAINT_COLUMNS_SQL, conflictFieldsOf, modelCatalog } from './conflict-fields.js';
 import type { ConstraintColumnsLookup, ModelCatalog } from './conflict-fields.js';
@@ -47,6 +56,12 @@ export interface DbkitExtensionOptions {
    * and `statement_timeout` (see `defaultPoolTimeouts`), so those end a slow statement first.
    */
   timeoutMs?: number;
+  /**
+   * OpenTelemetry spans and the `db.client.operation.duration` histogram for every operation:
+   * `true` for the global providers of `@opentelemetry/api`, or `{ tracerProvider, meterProvider }`.
+   * Default off. No statement text or values are recorded.
+   */
+  telemetry?: TelemetryOption;
 }
 
 /** The default time limit of one operation run by the extension, in ms. */
@@ -100,7 +115,22 @@ const LOOKUP_TIMEOUT_MS = 1_000;
 interface RawClient {
   $queryRawUnsafe(sql: string, ...values: unknown[]): PromiseLike<unknown>;
   _runtimeDataModel?: unknown;
-  _engineConfig?: { adapter?: { adapterName?: string } };
+  _engineConfig?: { adapter?: { adapterName?: string; config?: unknown } };
+}
+
+// Where a `pg` adapter connects, from its pool configuration (host, port, database or a URL).
+function pgTarget(client: RawClient): Pick<TelemetryTarget, 'namespace' | 'serverAddress' | 'serverPort'> {
+  const config = client._engineConfig?.adapter?.config;
+  if (typeof config !== 'object' || config === null) return {};
+  const { connectionString, host, port, database } = config as Record<string, unknown>;
+  const target: TelemetryTarget =
+    typeof connectionString === 'string' ? targetFromUrl(connectionString, 5432) : {};
+  if (typeof host === 'string' && !host.startsWith('/')) target.serverAddress = host;
+  if (typeof port === 'number' || (typeof port === 'string' && /^\d+$/.test(port)))
+    target.serverPort = Number(port);
+  else if (target.serverAddress !== undefined) target.serverPort ??= 5432;
+  if (typeof database === 'string') target.namespace = database;
+  return target;
 }
 
 function detectEngine(client: RawClient): PrismaEngine {
@@ -202,6 +232,20 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
       // Only reached for what the query did not map itself (e.g. a synchronous throw).
       mapError: (err, spec) => mapPrismaError(err, { engine, operation: spec.operation, model: spec.target }),
     };
+    const telemetry = createTelemetry(options.telemetry, {
+      ...(engine === 'postgres' ? pgTarget(raw) : {}),
+      // The table, not the model; a raw query names none.
+      collectionOf: (spec) =>
+        spec.target === 'raw' ? undefined : (catalog.byModel(spec.target)?.table ?? spec.target),
+      statusCodeOf: (error) => {
+        // The driver's error under dbkit's wrappers (an unknown outcome wraps the mapped error).
+        let cause = error.cause;
+        while (cause instanceof DbkitError) cause = cause.cause;
+        const facts = prismaErrorFacts(cause);
+        return facts.sqlState ?? facts.prismaCode;
+      },
+    });
+    if (telemetry !== undefined) config.telemetry = telemetry;
 
     return base.$extends({
       name: 'dbkit',
@@ -273,7 +317,7 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
             client,
             fn,
             { ...txOptions, ...(retry === undefined ? {} : { retry }) },
-            { engine, instrumentation },
+            { engine, instrumentation, ...(telemetry === undefined ? {} : { telemetry }) },
           );
         },
       },

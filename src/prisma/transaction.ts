@@ -8,7 +8,7 @@ import {
   createInstrumentation,
   execute,
 } from '../core/index.js';
-import type { Instrumentation, RetryPolicy } from '../core/index.js';
+import type { Instrumentation, RetryPolicy, Telemetry } from '../core/index.js';
 import { isDatabaseError, mapPrismaError, markDatabaseError } from './errors.js';
 import type { PrismaEngine } from './errors.js';
 
@@ -42,6 +42,8 @@ export interface TransactionClient<Tx> {
 export interface TransactionContext {
   engine?: PrismaEngine;
   instrumentation?: Instrumentation;
+  /** Spans and the duration histogram, as the extension's other operations record them. */
+  telemetry?: Telemetry;
 }
 
 /** The defaults for retrying a transaction. */
@@ -171,6 +173,7 @@ export async function transactionWithRetry<Tx, R>(
       instrumentation: context.instrumentation ?? quiet,
       retry: false,
       mapError,
+      ...(context.telemetry === undefined ? {} : { telemetry: context.telemetry }),
     },
     // Not idempotent: a transaction whose COMMIT was lost may have committed, so only failures that
     // certainly rolled back (notApplied) are retried and the others become OutcomeUnknownError.

@@ -269,8 +269,8 @@ describe('execute', () => {
       () => undefined,
     );
     expect(spans).toEqual([
-      { name: 'dbkit.core.get', ended: true },
-      { name: 'dbkit.core.get', ended: true, status: 2 },
+      { name: 'get things', ended: true },
+      { name: 'get things', ended: true, status: 2 },
     ]);
   });
 });
