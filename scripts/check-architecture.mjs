@@ -35,16 +35,21 @@ const allowedPackages = {
   mongo: ['mongodb'],
   prisma: ['@prisma/', 'pg', '@electric-sql/pglite', 'pglite-prisma-adapter'],
   testing: [],
+  // dbkit/mongoose: a plugin over Mongoose (and, for types, the driver it bundles).
+  mongoose: ['mongoose', 'mongodb'],
 };
+// Layers above the engines: which src folders each may import besides itself.
+const layers = { mongoose: ['core', 'mongo'] };
 
-for (const area of ['core', ...engines]) {
+for (const area of ['core', ...engines, ...Object.keys(layers)]) {
+  const allowed = [area, 'core', ...(layers[area] ?? [])];
   for (const file of files(join(root, 'src', area))) {
     for (const spec of importsOf(file)) {
       const where = relative(root, file);
       if (spec.startsWith('.')) {
         const target = relative(join(root, 'src'), join(file, '..', spec)).split('/')[0];
-        if (target !== area && target !== 'core')
-          problems.push(`${where} imports ${spec}: ${area} may import only itself and core`);
+        if (!allowed.includes(target))
+          problems.push(`${where} imports ${spec}: ${area} may import only ${allowed.join(', ')}`);
         continue;
       }
       if (builtins.has(spec)) continue;
@@ -53,6 +58,18 @@ for (const area of ['core', ...engines]) {
       );
       if (!ok) problems.push(`${where} imports package ${spec}, which ${area} may not depend on`);
     }
+  }
+}
+
+// Nothing in src imports the Mongoose plugin: it is a leaf that only users load.
+for (const file of files(join(root, 'src'))) {
+  const where = relative(root, file);
+  if (where.startsWith('src/mongoose/')) continue;
+  for (const spec of importsOf(file)) {
+    const target = spec.startsWith('.')
+      ? relative(join(root, 'src'), join(file, '..', spec)).split('/')[0]
+      : '';
+    if (target === 'mongoose') problems.push(`${where} imports ${spec}: nothing may import src/mongoose`);
   }
 }
 

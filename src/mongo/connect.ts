@@ -4,8 +4,6 @@ import type { Db, MongoClientOptions } from 'mongodb';
 import { ConnectionError, isDbkitError } from '../core/errors.js';
 import type { DbkitError } from '../core/errors.js';
 import { createInstrumentation } from '../core/events.js';
-import type { Instrumentation, OperationListener } from '../core/events.js';
-import type { TracerLike } from '../core/executor.js';
 import { silentLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { RetryPolicy } from '../core/retry.js';
@@ -15,6 +13,24 @@ import type { CursorCodec } from '../core/cursor.js';
 import { detectCapabilities } from './capabilities.js';
 import type { MongoCapabilities } from './capabilities.js';
 import { mapMongoError } from './errors.js';
+import type {
+  ConnectMongoInput,
+  ConnectMongoOptions,
+  MongoConnection,
+  MongoConnectionSettings,
+} from './connect-options.js';
+
+export type {
+  ConnectMongoClientOptions,
+  ConnectMongoDbOptions,
+  ConnectMongoInput,
+  ConnectMongoOptions,
+  ForeignDb,
+  ForeignMongoClient,
+  MongoConnection,
+  MongoConnectionSettings,
+  MongoHealth,
+} from './connect-options.js';
 
 /**
  * The production defaults dbkit gives every client; each can be overridden through `client`.
@@ -51,78 +67,6 @@ export const mongoDefaults = {
   readPreference: 'primaryPreferred',
 } as const satisfies MongoClientOptions;
 
-/** Options for {@link connectMongo}. */
-export interface ConnectMongoOptions {
-  /** A `mongodb://` or `mongodb+srv://` connection string. */
-  uri: string;
-  /** Database name; defaults to the one in the URI, else `test`. */
-  dbName?: string;
-  /** Driver options layered over {@link mongoDefaults}. */
-  client?: MongoClientOptions;
-  /** Where connection, pool and slow-operation logs go. Default: silent. */
-  logger?: Logger;
-  /** Operations slower than this are logged at warn. */
-  slowOperationMs?: number;
-  /** Listeners for every operation's started / succeeded / failed / retry events. */
-  listeners?: readonly OperationListener[];
-  /**
-   * dbkit's retry policy over the driver's own single retry; `false` turns it off. Default 3
-   * attempts. dbkit retries reads and idempotent writes on retryable errors, and any write only when
-   * the error says the server certainly did not apply it. It never retries a failed server
-   * selection: the driver already waited `serverSelectionTimeoutMS` for a server.
-   */
-  retry?: RetryPolicy | false;
-  /**
-   * Default time limit of one repository call including its retries, in ms (default
-   * {@link DEFAULT_MONGO_TIMEOUT_MS}, 10 s); a call's own `timeoutMs` overrides it. When it passes,
-   * a read rejects with TimeoutError and a write that is not idempotent with OutcomeUnknownError.
-   */
-  timeoutMs?: number;
-  /** An OpenTelemetry tracer (`trace.getTracer('dbkit')`). */
-  tracer?: TracerLike;
-  /** Secret(s) signing pagination cursors. Default `DBKIT_CURSOR_SECRET`. */
-  cursorSecret?: string | readonly string[];
-  /** Cursor lifetime in ms. Default: no expiry. */
-  cursorTtlMs?: number;
-  /**
-   * Explain repository queries in the background and warn once per query shape when one scans the
-   * whole collection or sorts in memory. Default: on when `NODE_ENV` is `development`.
-   */
-  warnOnCollectionScan?: boolean;
-  /** Reuse one client for every call with the same URI and options (default true). */
-  shared?: boolean;
-}
-
-/** Result of {@link MongoConnection.health}. */
-export interface MongoHealth {
-  ok: boolean;
-  /** Round trip of a `ping`, in ms. */
-  latencyMs: number;
-  /** Set when `ok` is false. */
-  error?: DbkitError;
-}
-
-/** A connected client and everything repositories share: logger, events, cursors, capabilities. */
-export interface MongoConnection {
-  readonly client: MongoClient;
-  readonly db: Db;
-  readonly logger: Logger;
-  readonly instrumentation: Instrumentation;
-  readonly retry: RetryPolicy | false;
-  /** Default time limit of one repository call including retries, in ms. */
-  readonly timeoutMs: number;
-  readonly tracer: TracerLike | undefined;
-  readonly warnOnCollectionScan: boolean;
-  /** The pagination cursor codec, created on first use. */
-  cursors(): CursorCodec;
-  /** What this deployment supports (topology, transactions, $lookup, index kinds); detected once. */
-  capabilities(): Promise<MongoCapabilities>;
-  /** Pings the server within `timeoutMs` (default 2000); never throws. */
-  health(timeoutMs?: number): Promise<MongoHealth>;
-  /** Closes the client (graceful: waits for in-flight operations) and forgets the shared instance. */
-  close(): Promise<void>;
-}
-
 /**
  * The default deadline of one repository call, retries included: long enough for a slow query
  * and a retry, short enough that a silent network answers a request before a client gives up.
@@ -137,7 +81,14 @@ export const DEFAULT_MONGO_TIMEOUT_MS = 10_000;
 /** How long `close()` waits for the driver before giving up on a server that does not answer. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
-const shared = new Map<string, Promise<MongoConnection>>();
+/** One pool dbkit opened, shared by every holder with the same URI and driver options. */
+interface PoolEntry {
+  readonly client: Promise<MongoClient>;
+  holders: number;
+}
+
+// Keyed by URI + driver options only: everything else (logger, retry, cursors, ...) is per holder.
+const pools = new Map<string, PoolEntry>();
 
 /**
  * dbkit's retry policy over the driver: the caller's (default 3 attempts), except that a failed
@@ -166,36 +117,79 @@ export function redactUri(uri: string): string {
 }
 
 /**
- * Connects to MongoDB with production defaults and pings before resolving. Calls with the same URI
- * and options share one client and one connect in flight, so a serverless handler can call it on
- * every invocation. A bad URI, an unreachable server or failed authentication rejects with a
- * ConnectionError within the connect / server-selection timeouts.
+ * Connects to MongoDB with production defaults and pings before resolving. Every call returns its
+ * own connection object (its logger, events, cursors, retry policy and time limit), while calls
+ * with the same URI and driver options share one pool and one connect in flight, so a serverless
+ * handler can call it on every invocation; the pool closes when its last holder closes. Pass
+ * `client` or `db` instead of `uri` to build on a client the application already has (including
+ * Mongoose's `mongoose.connection.getClient()`): one pool serves both, and dbkit never closes it.
+ * A bad URI, an unreachable server or failed authentication rejects with a ConnectionError within
+ * the connect / server-selection timeouts.
  *
  * @example
  * ```ts
  * const mongo = await connectMongo({ uri: process.env.MONGODB_URI!, logger: pino() })
  * const users = mongoRepository(mongo, Users)
  * process.on('SIGTERM', () => void mongo.close())
+ * // alongside Mongoose, on its pool:
+ * const shared = await connectMongo({ client: mongoose.connection.getClient() })
  * ```
  */
-export function connectMongo(options: ConnectMongoOptions): Promise<MongoConnection> {
-  if (options.shared === false) return open(options, undefined);
-  const key = stableStringify({
-    uri: options.uri,
-    db: options.dbName,
-    client: options.client ?? {},
-    timeoutMs: options.timeoutMs,
+export async function connectMongo(options: ConnectMongoInput): Promise<MongoConnection> {
+  if (options.db !== undefined) {
+    const db = options.db as Db;
+    const client = (db as Db & { client: MongoClient }).client;
+    await ping(client, db, options.logger ?? silentLogger, hostsOf(client));
+    return holder(options, client, db, () => Promise.resolve());
+  }
+  if (options.uri === undefined) {
+    // Another copy of the driver has the same API; only its TypeScript class differs.
+    const client = options.client as MongoClient;
+    await ping(client, client.db(options.dbName), options.logger ?? silentLogger, hostsOf(client));
+    return holder(options, client, client.db(options.dbName), () => Promise.resolve());
+  }
+  const uriOptions = options;
+  if (uriOptions.shared === false) {
+    const client = await openClient(uriOptions, uriOptions.logger ?? silentLogger);
+    return holder(uriOptions, client, client.db(uriOptions.dbName), () => closeClient(client, uriOptions));
+  }
+  const key = stableStringify({ uri: uriOptions.uri, client: uriOptions.client ?? {} });
+  let entry = pools.get(key);
+  if (entry === undefined) {
+    const created: PoolEntry = {
+      client: openClient(uriOptions, uriOptions.logger ?? silentLogger),
+      holders: 0,
+    };
+    entry = created;
+    pools.set(key, created);
+    // A failed connect is forgotten, so the next call tries again.
+    created.client.catch(() => {
+      if (pools.get(key) === created) pools.delete(key);
+    });
+  }
+  const pool = entry;
+  pool.holders += 1;
+  let client: MongoClient;
+  try {
+    client = await pool.client;
+  } catch (err) {
+    pool.holders -= 1;
+    throw err;
+  }
+  return holder(uriOptions, client, client.db(uriOptions.dbName), async () => {
+    pool.holders -= 1;
+    if (pool.holders > 0) return;
+    if (pools.get(key) === pool) pools.delete(key);
+    await closeClient(client, uriOptions);
   });
-  const existing = shared.get(key);
-  if (existing) return existing;
-  const pending = open(options, key);
-  shared.set(key, pending);
-  pending.catch(() => shared.delete(key));
-  return pending;
 }
 
-async function open(options: ConnectMongoOptions, key: string | undefined): Promise<MongoConnection> {
-  const logger = options.logger ?? silentLogger;
+function hostsOf(client: MongoClient): string {
+  const hosts = (client.options as { hosts?: readonly { toString(): string }[] } | undefined)?.hosts;
+  return hosts === undefined ? 'MongoDB' : hosts.map((h) => h.toString()).join(',');
+}
+
+async function openClient(options: ConnectMongoOptions, logger: Logger): Promise<MongoClient> {
   const hosts = redactUri(options.uri);
   const clientOptions: MongoClientOptions = { ...mongoDefaults, ...options.client };
   let client: MongoClient;
@@ -210,31 +204,76 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
       cause: err,
     });
   }
+  // Pool events reach the logger of the caller that opened the pool, for the pool's lifetime.
   forwardEvents(client, logger);
-  const timeoutMs = clientOptions.serverSelectionTimeoutMS ?? mongoDefaults.serverSelectionTimeoutMS;
   try {
     await client.connect();
-    // The ping has the same bound as the selection: a server that accepts but never answers fails too.
-    await client.db('admin').command({ ping: 1 }, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     await boundedClose(client, CLOSE_TIMEOUT_MS);
-    const mapped = mapMongoError(err, { operation: 'connect', target: hosts });
-    // The ping's own time limit (AbortSignal.timeout) ends as a DOMException named TimeoutError.
-    const silent = err instanceof Error && err.name === 'TimeoutError';
-    if (silent || (mapped.kind === 'connection' && mapped.retryable)) {
-      throw new ConnectionError(`Could not reach MongoDB at ${hosts} within ${timeoutMs} ms`, {
-        engine: 'mongodb',
-        operation: 'connect',
-        target: hosts,
-        code: 'connection.unreachable',
-        notApplied: true,
-        cause: err,
-      });
-    }
-    throw mapped;
+    throw connectError(err, hosts, clientOptions.serverSelectionTimeoutMS);
+  }
+  try {
+    await ping(client, client.db('admin'), logger, hosts);
+  } catch (err) {
+    await boundedClose(client, CLOSE_TIMEOUT_MS);
+    throw err;
+  }
+  return client;
+}
+
+async function closeClient(client: MongoClient, options: ConnectMongoOptions): Promise<void> {
+  const logger = options.logger ?? silentLogger;
+  const hosts = redactUri(options.uri);
+  // The driver ends its sessions on the server while closing; a server that stopped answering
+  // must not hold close() for ever, so it is bounded and the sockets are dropped regardless.
+  const clean = await boundedClose(client, CLOSE_TIMEOUT_MS);
+  if (clean) logger.info({ hosts }, 'mongodb: disconnected');
+  else logger.warn({ hosts, timeoutMs: CLOSE_TIMEOUT_MS }, 'mongodb: closed without the server answering');
+}
+
+/** A ping bounded like server selection: a server that accepts but never answers fails too. */
+async function ping(client: MongoClient, db: Db, logger: Logger, hosts: string): Promise<void> {
+  const timeoutMs = (client.options as { serverSelectionTimeoutMS?: number } | undefined)
+    ?.serverSelectionTimeoutMS;
+  try {
+    await db.command(
+      { ping: 1 },
+      { signal: AbortSignal.timeout(timeoutMs ?? mongoDefaults.serverSelectionTimeoutMS) },
+    );
+  } catch (err) {
+    throw connectError(err, hosts, timeoutMs);
   }
   logger.info({ hosts }, 'mongodb: connected');
-  const db = client.db(options.dbName);
+}
+
+/** A failed connect or ping: unreachable servers become one retryable ConnectionError. */
+function connectError(err: unknown, hosts: string, timeoutMs: number | undefined): DbkitError {
+  const mapped = mapMongoError(err, { operation: 'connect', target: hosts });
+  // The ping's own time limit (AbortSignal.timeout) ends as a DOMException named TimeoutError.
+  const silent = err instanceof Error && err.name === 'TimeoutError';
+  if (silent || (mapped.kind === 'connection' && mapped.retryable)) {
+    const limit = timeoutMs ?? mongoDefaults.serverSelectionTimeoutMS;
+    return new ConnectionError(`Could not reach MongoDB at ${hosts} within ${limit} ms`, {
+      engine: 'mongodb',
+      operation: 'connect',
+      target: hosts,
+      code: 'connection.unreachable',
+      notApplied: true,
+      cause: err,
+    });
+  }
+  return mapped;
+}
+
+/** One caller's connection object over a (possibly shared) client: its own settings and state. */
+function holder(
+  options: MongoConnectionSettings,
+  client: MongoClient,
+  db: Db,
+  release: () => Promise<void>,
+): MongoConnection {
+  const logger = options.logger ?? silentLogger;
+  const hosts = hostsOf(client);
   const instrumentation = createInstrumentation({
     logger,
     ...(options.slowOperationMs === undefined ? {} : { slowOperationMs: options.slowOperationMs }),
@@ -242,7 +281,15 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
   });
   let capabilities: Promise<MongoCapabilities> | undefined;
   let codec: CursorCodec | undefined;
-  let closed: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  const closedError = (operation: string): ConnectionError =>
+    new ConnectionError('This MongoDB connection was closed by its holder; connect again to use it', {
+      engine: 'mongodb',
+      operation,
+      code: 'connection.closed',
+      retryable: false,
+      notApplied: true,
+    });
   const connection: MongoConnection = {
     client,
     db,
@@ -251,7 +298,14 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
     retry: retryPolicy(options.retry),
     timeoutMs: options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS,
     tracer: options.tracer,
+    telemetry: options.telemetry,
     warnOnCollectionScan: options.warnOnCollectionScan ?? process.env.NODE_ENV === 'development',
+    get closed() {
+      return closing !== undefined;
+    },
+    assertOpen(operation = 'operation') {
+      if (closing !== undefined) throw closedError(operation);
+    },
     cursors() {
       codec ??= createCursorCodec({
         ...(options.cursorSecret === undefined ? {} : { secret: options.cursorSecret }),
@@ -260,6 +314,7 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
       return codec;
     },
     capabilities() {
+      if (closing !== undefined) return Promise.reject(closedError('capabilities'));
       if (capabilities === undefined) {
         const detecting = detectCapabilities(db);
         // A failed detection is not cached: the next call asks again.
@@ -272,6 +327,7 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
     },
     async health(timeoutMs = 2_000) {
       const begun = performance.now();
+      if (closing !== undefined) return { ok: false, latencyMs: 0, error: closedError('health') };
       try {
         await db.command({ ping: 1 }, { signal: AbortSignal.timeout(timeoutMs), timeoutMS: timeoutMs });
         return { ok: true, latencyMs: performance.now() - begun };
@@ -284,15 +340,8 @@ async function open(options: ConnectMongoOptions, key: string | undefined): Prom
       }
     },
     close() {
-      if (key !== undefined) shared.delete(key);
-      // The driver ends its sessions on the server while closing; a server that stopped answering
-      // must not hold close() for ever, so it is bounded and the sockets are dropped regardless.
-      closed ??= boundedClose(client, CLOSE_TIMEOUT_MS).then((clean) => {
-        if (clean) logger.info({ hosts }, 'mongodb: disconnected');
-        else
-          logger.warn({ hosts, timeoutMs: CLOSE_TIMEOUT_MS }, 'mongodb: closed without the server answering');
-      });
-      return closed;
+      closing ??= release();
+      return closing;
     },
   };
   return connection;

@@ -1,7 +1,10 @@
 // What a repository's operations share: the driver collection, executor, guard settings, session and output mapping.
 import type { ClientSession, Collection, Document } from 'mongodb';
+import { DbkitError } from '../core/errors.js';
 import { execute } from '../core/executor.js';
 import type { ExecuteOptions, ExecutorConfig } from '../core/executor.js';
+import { createTelemetry } from '../core/telemetry.js';
+import type { Telemetry, TelemetryTarget } from '../core/telemetry.js';
 import type { CollectionDefinition } from './collection.js';
 import type { MongoConnection } from './connect.js';
 import { mapMongoError } from './errors.js';
@@ -32,9 +35,47 @@ export interface RepoContext {
   readonly assertUsable: () => void;
 }
 
+// Resolved once per connection: every repository over it shares one tracer and one histogram.
+const telemetryByConnection = new WeakMap<MongoConnection, Telemetry | undefined>();
+
+// Where the connection goes: the database, and the server when there is exactly one to name.
+function mongoTarget(connection: MongoConnection): TelemetryTarget {
+  const target: TelemetryTarget = { namespace: connection.db.databaseName };
+  const { hosts, srvHost } = connection.client.options as {
+    hosts?: readonly { host?: string; port?: number }[];
+    srvHost?: string;
+  };
+  const only = hosts?.length === 1 ? hosts[0] : undefined;
+  if (srvHost !== undefined) target.serverAddress = srvHost;
+  else if (only?.host !== undefined) {
+    target.serverAddress = only.host;
+    if (only.port !== undefined) target.serverPort = only.port;
+  }
+  return target;
+}
+
+// The server's numeric error code under dbkit's wrappers, e.g. `11000` for a duplicate key.
+function mongoStatusCode(error: DbkitError): string | undefined {
+  let cause = error.cause;
+  while (cause instanceof DbkitError) cause = cause.cause;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? String(code) : undefined;
+}
+
+function telemetryOf(connection: MongoConnection): Telemetry | undefined {
+  if (telemetryByConnection.has(connection)) return telemetryByConnection.get(connection);
+  const telemetry = createTelemetry(connection.telemetry, {
+    ...mongoTarget(connection),
+    statusCodeOf: mongoStatusCode,
+  });
+  telemetryByConnection.set(connection, telemetry);
+  return telemetry;
+}
+
 /** @internal Builds the context for a repository over `definition`. */
 export function createContext(connection: MongoConnection, definition: CollectionDefinition): RepoContext {
   const target = definition.name;
+  const telemetry = telemetryOf(connection);
   return {
     connection,
     definition,
@@ -50,6 +91,7 @@ export function createContext(connection: MongoConnection, definition: Collectio
           uniqueIndexes: definition.uniqueIndexes,
         }),
       ...(connection.tracer === undefined ? {} : { tracer: connection.tracer }),
+      ...(telemetry === undefined ? {} : { telemetry }),
     },
     guard: {
       searchable: definition.searchable,
@@ -74,6 +116,8 @@ export function run<T>(
   options: CallOptions = {},
   describe?: ExecuteOptions<T>['describe'],
 ): Promise<T> {
+  // A holder that closed its connection gets a typed error, even while other holders keep the pool.
+  ctx.connection.assertOpen(operation);
   ctx.assertUsable();
   // Inside a transaction the driver retries the whole callback; dbkit must not retry single statements.
   const retry = ctx.session?.inTransaction() ? false : undefined;

@@ -169,7 +169,28 @@ export function duplicateKeyError(
 }
 
 function hasLabel(err: unknown, label: string): boolean {
-  return err instanceof MongoError && err.hasErrorLabel(label);
+  return isMongo(err, MongoError) && err.hasErrorLabel(label);
+}
+
+/**
+ * `instanceof` for driver errors, also for errors from another installed copy of the driver (Mongoose
+ * bundles its own): their classes differ, their names along the prototype chain do not.
+ *
+ * @example
+ * ```ts
+ * isMongo(mongooseClientError, MongoNetworkError) // true for Mongoose's copy of the class too
+ * ```
+ */
+export function isMongo<E extends Error>(err: unknown, cls: abstract new (...args: never[]) => E): err is E {
+  if (err instanceof cls) return true;
+  if (typeof err !== 'object' || err === null) return false;
+  for (
+    let p: unknown = Object.getPrototypeOf(err);
+    p !== null && p !== Error.prototype;
+    p = Object.getPrototypeOf(p)
+  )
+    if ((p as { constructor?: { name?: unknown } }).constructor?.name === cls.name) return true;
+  return false;
 }
 
 /**
@@ -195,10 +216,10 @@ export function mapMongoError(err: unknown, ctx: MongoErrorContext = {}): DbkitE
   const opts = base(ctx, err);
   const where = `${ctx.operation ?? 'operation'} on ${ctx.target ?? 'MongoDB'}`;
   if (isDuplicateKey(err)) return duplicateKeyError(err, ctx);
-  if (err instanceof MongoOperationTimeoutError) {
+  if (isMongo(err, MongoOperationTimeoutError)) {
     return new TimeoutError(`${where} exceeded its time limit`, { ...opts, code: 'timeout.operation' });
   }
-  if (err instanceof MongoServerSelectionError) {
+  if (isMongo(err, MongoServerSelectionError)) {
     return new ConnectionError(
       `${where}: no MongoDB server available (${err.reason?.type ?? 'unknown topology'})`,
       { ...opts, code: 'connection.serverSelection', notApplied: true },
@@ -213,9 +234,9 @@ export function mapMongoError(err: unknown, ctx: MongoErrorContext = {}): DbkitE
       notApplied: true,
     });
   }
-  if (err instanceof MongoNetworkError) {
+  if (isMongo(err, MongoNetworkError)) {
     const notApplied = beforeSend(err);
-    if (err instanceof MongoNetworkTimeoutError && !notApplied) {
+    if (isMongo(err, MongoNetworkTimeoutError) && !notApplied) {
       return new TimeoutError(`${where}: the server did not answer within socketTimeoutMS`, {
         ...opts,
         code: 'timeout.socket',
@@ -249,10 +270,10 @@ export function mapMongoError(err: unknown, ctx: MongoErrorContext = {}): DbkitE
     });
   }
   if (
-    err instanceof MongoTopologyClosedError ||
-    err instanceof MongoClientClosedError ||
-    err instanceof MongoNotConnectedError ||
-    err instanceof MongoServerClosedError ||
+    isMongo(err, MongoTopologyClosedError) ||
+    isMongo(err, MongoClientClosedError) ||
+    isMongo(err, MongoNotConnectedError) ||
+    isMongo(err, MongoServerClosedError) ||
     (err instanceof Error && /^(Mongo)?PoolClosedError$/.test(err.name))
   ) {
     return new ConnectionError(`${where}: the MongoDB client is closed`, {
@@ -262,7 +283,7 @@ export function mapMongoError(err: unknown, ctx: MongoErrorContext = {}): DbkitE
       notApplied: true,
     });
   }
-  if (err instanceof MongoParseError) {
+  if (isMongo(err, MongoParseError)) {
     return new ConnectionError('The MongoDB connection string is invalid', {
       ...opts,
       code: 'connection.invalidUri',
@@ -270,7 +291,7 @@ export function mapMongoError(err: unknown, ctx: MongoErrorContext = {}): DbkitE
       notApplied: true,
     });
   }
-  if (err instanceof MongoWriteConcernError || hasWriteConcernError(err)) {
+  if (isMongo(err, MongoWriteConcernError) || hasWriteConcernError(err)) {
     return new TransientError(
       `${where}: the write concern was not satisfied; the write may or may not have been applied`,
       { ...opts, code: 'transient.writeConcern' },

@@ -1,6 +1,16 @@
 // dbkit/mongo: the official MongoDB driver with the safety rails built in.
 export { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, mongoDefaults, redactUri } from './connect.js';
-export type { ConnectMongoOptions, MongoConnection, MongoHealth } from './connect.js';
+export type {
+  ConnectMongoClientOptions,
+  ConnectMongoDbOptions,
+  ConnectMongoInput,
+  ConnectMongoOptions,
+  ForeignDb,
+  ForeignMongoClient,
+  MongoConnection,
+  MongoConnectionSettings,
+  MongoHealth,
+} from './connect.js';
 export { detectCapabilities } from './capabilities.js';
 export type { MongoCapabilities, MongoFlavor } from './capabilities.js';
 export { defineCollection } from './collection.js';

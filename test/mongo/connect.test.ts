@@ -1,8 +1,18 @@
-// connectMongo: production defaults, one client per URI for concurrent callers, clear connection errors, health, pool logs.
+// connectMongo: production defaults, one pool per URI with per-caller connections, applications' own clients, errors, health.
+import { MongoClient } from 'mongodb';
+import mongoose from 'mongoose';
 import { describe, expect, it, vi } from 'vitest';
-import { ConnectionError, ForbiddenError } from '../../src/core/index.js';
+import { z } from 'zod';
+import { ConnectionError, ForbiddenError, ValidationError } from '../../src/core/index.js';
 import type { Logger } from '../../src/core/index.js';
-import { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, mongoDefaults, redactUri } from '../../src/mongo/index.js';
+import {
+  connectMongo,
+  DEFAULT_MONGO_TIMEOUT_MS,
+  defineCollection,
+  mongoDefaults,
+  mongoRepository,
+  redactUri,
+} from '../../src/mongo/index.js';
 import { startTcpProxy } from '../../src/testing/faults/index.js';
 import { uniqueName } from '../helpers/engines.js';
 import { mongoSuite, TEST_CURSOR_SECRET } from './support.js';
@@ -39,22 +49,26 @@ describe('connectMongo without a server', () => {
     expect(redactUri('mongodb+srv://u:p@cluster0.example.net/app')).toBe('cluster0.example.net');
   });
 
-  it('forgets a failed connect so the next call tries again', async () => {
+  it('shares a failing connect in flight, then forgets it so the next call tries again', async () => {
     const options = {
       uri: 'mongodb://127.0.0.1:1/',
       client: { serverSelectionTimeoutMS: 200, connectTimeoutMS: 200 },
     };
-    const first = connectMongo(options);
-    expect(connectMongo(options)).toBe(first);
-    await first.catch(() => undefined);
-    const second = connectMongo(options);
-    expect(second).not.toBe(first);
-    await second.catch(() => undefined);
+    const [a, b] = await Promise.all([
+      connectMongo(options).catch((e: unknown) => e),
+      connectMongo(options).catch((e: unknown) => e),
+    ]);
+    expect(a).toBeInstanceOf(ConnectionError);
+    // One connect for both callers: the same failure reaches each.
+    expect(b).toBe(a);
+    const again = await connectMongo(options).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(ConnectionError);
+    expect(again).not.toBe(a);
   });
 });
 
 mongoSuite('connectMongo', (env) => {
-  it('shares one client and one connect in flight among concurrent callers', async () => {
+  it('shares one pool and one connect in flight, but gives each caller its own connection', async () => {
     const { url } = env();
     const options = { uri: url, dbName: uniqueName('shared'), cursorSecret: TEST_CURSOR_SECRET };
     const [a, b, c] = await Promise.all([
@@ -62,14 +76,149 @@ mongoSuite('connectMongo', (env) => {
       connectMongo(options),
       connectMongo(options),
     ]);
-    expect(a).toBe(b);
-    expect(b).toBe(c);
-    expect(await connectMongo(options)).toBe(a);
-    await a.close();
+    expect(a.client).toBe(b.client);
+    expect(b.client).toBe(c.client);
+    expect(a).not.toBe(b);
+    await Promise.all([a.close(), b.close(), c.close()]);
     const fresh = await connectMongo(options);
-    expect(fresh).not.toBe(a);
     expect(fresh.client).not.toBe(a.client);
     await fresh.close();
+  });
+
+  it('keeps each caller’s cursor secret, logger, retry policy, time limit and listeners on a shared pool', async () => {
+    const { url } = env();
+    const dbName = uniqueName('percaller');
+    const eventsA: string[] = [];
+    const eventsB: string[] = [];
+    const loggerB = silent();
+    const a = await connectMongo({
+      uri: url,
+      dbName,
+      cursorSecret: 'first-caller-secret-0123456789',
+      timeoutMs: 1_000,
+      retry: false,
+      listeners: [(e) => eventsA.push(e.type)],
+    });
+    const b = await connectMongo({
+      uri: url,
+      dbName,
+      cursorSecret: 'second-caller-secret-0123456789',
+      timeoutMs: 2_000,
+      retry: { maxAttempts: 5 },
+      logger: loggerB,
+      slowOperationMs: 0,
+      listeners: [(e) => eventsB.push(e.type)],
+    });
+    try {
+      expect(b.client).toBe(a.client);
+      expect(a.timeoutMs).toBe(1_000);
+      expect(b.timeoutMs).toBe(2_000);
+      expect(a.retry).toBe(false);
+      expect(b.retry).not.toBe(false);
+      expect(b.logger).toBe(loggerB);
+      expect(a.logger).not.toBe(loggerB);
+      // A cursor sealed with one caller's secret is refused by the other's codec.
+      const binding = { source: 'posts' };
+      const token = a.cursors().encode({ p: 1 }, binding);
+      expect(a.cursors().decode(token, binding)).toEqual({ p: 1 });
+      expect(() => b.cursors().decode(token, binding)).toThrow(ValidationError);
+      const Notes = defineCollection({ name: 'notes', schema: z.object({ text: z.string() }) });
+      await mongoRepository(b, Notes).create({ text: 'by b' });
+      expect(eventsB).toContain('succeeded');
+      expect(eventsA).toEqual([]);
+      // B's slow-operation log (0 ms) goes to B's logger only.
+      expect(loggerB.warn).toHaveBeenCalledWith(expect.anything(), 'dbkit: slow operation');
+      await mongoRepository(a, Notes).findMany({});
+      expect(eventsA).toContain('succeeded');
+    } finally {
+      await b.db.dropDatabase().catch(() => undefined);
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('keeps a shared pool open until its last holder closes; a closed holder gets a typed error', async () => {
+    const { url } = env();
+    const dbName = uniqueName('refcount');
+    const a = await connectMongo({ uri: url, dbName });
+    const b = await connectMongo({ uri: url, dbName });
+    const Notes = defineCollection({ name: 'notes', schema: z.object({ text: z.string() }) });
+    const notesA = mongoRepository(a, Notes);
+    const notesB = mongoRepository(b, Notes);
+    await notesB.create({ text: 'before' });
+    await a.close();
+    expect(a.closed).toBe(true);
+    // B still works on the shared pool.
+    await notesB.create({ text: 'after' });
+    expect(await notesB.count({})).toBe(2);
+    expect((await b.health()).ok).toBe(true);
+    // A's repository refuses with a clear, typed error instead of using the pool.
+    const err = await notesA.findMany({}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe('connection.closed');
+    expect((err as ConnectionError).retryable).toBe(false);
+    const health = await a.health();
+    expect(health.ok).toBe(false);
+    expect(health.error?.code).toBe('connection.closed');
+    await a.close(); // idempotent: does not release B's hold
+    expect((await b.health()).ok).toBe(true);
+    await b.db.dropDatabase();
+    await b.close();
+    // The last holder closed the pool itself.
+    const direct = await b.client
+      .db('admin')
+      .command({ ping: 1 })
+      .then(
+        () => 'answered',
+        () => 'refused',
+      );
+    expect(direct).toBe('refused');
+  });
+
+  it('builds on a MongoClient or Db the application owns, and never closes it', async () => {
+    const { url } = env();
+    const dbName = uniqueName('owned');
+    const own = new MongoClient(url, { serverSelectionTimeoutMS: 5_000 });
+    await own.connect();
+    try {
+      const viaClient = await connectMongo({ client: own, dbName });
+      const viaDb = await connectMongo({ db: own.db(dbName) });
+      expect(viaClient.client).toBe(own);
+      expect(viaDb.client).toBe(own);
+      expect(viaDb.db.databaseName).toBe(dbName);
+      const Notes = defineCollection({ name: 'notes', schema: z.object({ text: z.string() }) });
+      await mongoRepository(viaClient, Notes).create({ text: 'one pool' });
+      expect(await mongoRepository(viaDb, Notes).count({})).toBe(1);
+      await viaClient.close();
+      await viaDb.close();
+      // The application's client is still open.
+      expect(await own.db(dbName).collection('notes').countDocuments()).toBe(1);
+      await own.db(dbName).dropDatabase();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('shares one pool with a real Mongoose connection', async () => {
+    const { url } = env();
+    const dbName = uniqueName('mongoose');
+    const conn = await mongoose
+      .createConnection(url, { dbName, serverSelectionTimeoutMS: 5_000 })
+      .asPromise();
+    try {
+      const mongo = await connectMongo({ client: conn.getClient(), dbName });
+      expect(mongo.client).toBe(conn.getClient());
+      const Notes = defineCollection({ name: 'notes', schema: z.object({ text: z.string() }) });
+      await mongoRepository(mongo, Notes).create({ text: 'from dbkit' });
+      const Note = conn.model('Note', new mongoose.Schema({ text: String }), 'notes');
+      expect((await Note.findOne().lean())?.text).toBe('from dbkit');
+      await mongo.close();
+      // dbkit's close left Mongoose's pool open.
+      expect(await Note.countDocuments()).toBe(1);
+      await conn.dropDatabase();
+    } finally {
+      await conn.close();
+    }
   });
 
   it('applies the production defaults and lets each be overridden', async () => {

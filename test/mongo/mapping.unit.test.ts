@@ -1,4 +1,5 @@
 // Error mapping, explain summaries, keyset filters and index comparison, as pure functions.
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   MongoNetworkError,
@@ -159,6 +160,28 @@ describe('mapMongoError', () => {
       expect(mapMongoError(err, { operation: 'create', target: 'users' }).notApplied, label).toBe(false);
     }
     expect(mapMongoError(new MongoNetworkTimeoutError('timed out'))).toBeInstanceOf(TimeoutError);
+  });
+
+  it('maps errors from another copy of the driver (the one Mongoose bundles) like its own', () => {
+    // Mongoose pins its own mongodb: its error classes are different objects with the same names.
+    const foreign = createRequire(createRequire(import.meta.url).resolve('mongoose'))('mongodb') as {
+      MongoNetworkError: new (message: string) => Error;
+      MongoServerSelectionError: new (message: string, reason: unknown) => Error;
+    };
+    expect(foreign.MongoNetworkError).not.toBe(MongoNetworkError);
+    const lost = mapMongoError(new foreign.MongoNetworkError('connection reset'), { operation: 'find' });
+    expect(lost).toBeInstanceOf(ConnectionError);
+    const unreachable = mapMongoError(
+      new foreign.MongoServerSelectionError('no server', { type: 'Unknown' }),
+      {
+        operation: 'find',
+      },
+    );
+    expect(unreachable).toMatchObject({
+      kind: 'connection',
+      code: 'connection.serverSelection',
+      notApplied: true,
+    });
   });
 
   it('reports an error it does not recognise as InternalError (500, not retryable)', () => {
