@@ -1,5 +1,5 @@
-// The same five operations written with dbkit, the raw DocumentClient, ElectroDB and dynamodb-toolbox, over one table.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// The same five operations written with dbkit, the raw DocumentClient, ElectroDB, dynamodb-toolbox and Dynamoose, over one table.
+import { DynamoDB, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -24,6 +24,8 @@ import {
   Table as TbTable,
   UpdateItemCommand,
 } from 'dynamodb-toolbox';
+import dynamoose from 'dynamoose';
+import type { AnyItem } from 'dynamoose/dist/Item.js';
 import { Entity as ElectroEntity } from 'electrodb';
 import { z } from 'zod';
 import { createDynamoClient, defineEntity, defineTable } from '../../src/dynamo/index.js';
@@ -57,14 +59,18 @@ export interface Library {
   destroy(): void;
 }
 
-function sdkClient(endpoint: string, handler: ReplayHandler): DynamoDBClient {
-  return new DynamoDBClient({
+function sdkConfig(endpoint: string, handler: ReplayHandler) {
+  return {
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestHandler: handler as never,
     maxAttempts: 3,
-  });
+  };
+}
+
+function sdkClient(endpoint: string, handler: ReplayHandler): DynamoDBClient {
+  return new DynamoDBClient(sdkConfig(endpoint, handler));
 }
 
 function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -278,6 +284,56 @@ export function toolboxLibrary(endpoint: string, tableName: string): Library {
     },
     destroy: () => {
       client.destroy();
+    },
+  };
+}
+
+/** Dynamoose 4: schema-checked models on its own Instance, over the aggregated `DynamoDB` client it calls. */
+export function dynamooseLibrary(endpoint: string, tableName: string): Library {
+  const handler = new ReplayHandler();
+  const ddb = new DynamoDB(sdkConfig(endpoint, handler));
+  const instance = new dynamoose.Instance();
+  instance.aws.ddb.set(ddb);
+  const keys = { pk: { type: String, hashKey: true }, sk: { type: String, rangeKey: true } } as const;
+  const DUser = dynamoose.model(
+    'BenchDynamooseUser',
+    new dynamoose.Schema({ ...keys, id: String, name: String, email: String, age: Number }),
+  );
+  const DPost = dynamoose.model(
+    'BenchDynamoosePost',
+    new dynamoose.Schema({ ...keys, userId: String, postId: String, title: String, likes: Number }),
+  );
+  // The table exists already: no create, update or wait, so no control-plane request is timed.
+  new instance.Table(tableName, [DUser, DPost], { create: false, update: false, waitForActive: false });
+  return {
+    name: 'Dynamoose',
+    handler,
+    // Dynamoose's typings say an item, but it resolves undefined for a missing one.
+    get: async (id) =>
+      ((await DUser.get({ pk: `DYN#${id}`, sk: 'PROFILE' })) as AnyItem | undefined)?.toJSON(),
+    put: (user) => DUser.create({ pk: `DYN#${user.id}`, sk: 'PROFILE', ...user }, { overwrite: true }),
+    update: async (id) =>
+      (
+        await DUser.update(
+          { pk: `DYN#${id}`, sk: 'PROFILE' },
+          { $SET: { name: 'Renamed' }, $ADD: { age: 1 } },
+          { condition: new dynamoose.Condition().attribute('pk').exists() },
+        )
+      ).toJSON(),
+    queryPage: async (userId) =>
+      (await DPost.query('pk').eq(`DYNU#${userId}`).where('sk').beginsWith('POST#').limit(PAGE).exec())
+        .length,
+    batchWrite: async (items) => {
+      for (let i = 0; i < items.length; i += 25) {
+        let pending: object[] = items
+          .slice(i, i + 25)
+          .map((p) => ({ pk: `DYNU#${p.userId}`, sk: `POST#${p.postId}`, ...p }));
+        // Dynamoose sends each BatchWriteItem as given and reports what DynamoDB left unprocessed.
+        while (pending.length > 0) pending = (await DPost.batchPut(pending)).unprocessedItems;
+      }
+    },
+    destroy: () => {
+      ddb.destroy();
     },
   };
 }

@@ -83,3 +83,11 @@ export { cloudFormationPolicy } from './iam-cloudformation.js';
 export type { CloudFormationPolicyOptions } from './iam-cloudformation.js';
 export { cloudFormationTable, continuousBackupsParams, createTableSettingsParams } from './table-settings.js';
 export type { TableSettings, TableEncryption, CloudFormationTableOptions } from './table-settings.js';
+export { dynamooseCursors, mapDynamooseError, withDynamooseErrors } from './dynamoose.js';
+export type {
+  DynamooseCursors,
+  DynamooseErrorContext,
+  DynamoosePage,
+  DynamooseResponse,
+  DynamooseRetriever,
+} from './dynamoose.js';

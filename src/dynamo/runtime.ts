@@ -150,7 +150,24 @@ export function spec(
  * ```
  */
 export function decodeKey(runtime: Runtime, cursor: string, binding: CursorBinding): Record<string, unknown> {
-  const position = runtime.cursors.decode(cursor, binding);
+  return openKey(runtime.cursors, cursor, binding);
+}
+
+/**
+ * {@link decodeKey} on a bare codec, for callers without a dbkit client (a Dynamoose model's
+ * cursors): the decoded position must be a non-empty map of string or number key values.
+ *
+ * @example
+ * ```ts
+ * const startKey = openKey(createCursorCodec({ secret }), cursor, { source: 'app' })
+ * ```
+ */
+export function openKey(
+  cursors: CursorCodec,
+  cursor: string,
+  binding: CursorBinding,
+): Record<string, unknown> {
+  const position = cursors.decode(cursor, binding);
   if (position !== null && typeof position === 'object' && !Array.isArray(position)) {
     const entries = Object.entries(position as Record<string, unknown>);
     if (entries.length > 0 && entries.every(([, v]) => typeof v === 'string' || typeof v === 'number'))

@@ -370,7 +370,7 @@ export async function openDynamoStore(options: DynamoStoreOptions): Promise<Stor
 
     async close() {
       if (options.dropOnClose) await db.deleteTable(m.table);
-      db.client.destroy();
+      db.destroy();
     },
   };
 }
