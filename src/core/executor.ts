@@ -29,6 +29,11 @@ export interface ExecutorConfig {
    * Engines set a safe default so that a silent network ends in a typed error, never a hang.
    */
   timeoutMs?: number;
+  /**
+   * False when the engine's operations ignore the AbortSignal they are given (Prisma has no way to
+   * cancel a query): the executor then creates none, and only stops waiting at the limit.
+   */
+  cancellable?: boolean;
 }
 
 /** Per-call options for one operation. */
@@ -47,12 +52,6 @@ export interface ExecuteOptions<T> {
   passThrough?: (err: unknown) => boolean;
 }
 
-function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length <= 1) return present[0];
-  return AbortSignal.any(present);
-}
-
 // Failures that may have happened after the engine applied a write.
 const uncertainKinds: ReadonlySet<ErrorKind> = new Set(['connection', 'transient', 'timeout']);
 
@@ -60,33 +59,18 @@ function noop(): void {
   // An attempt abandoned at its deadline may still settle; its outcome is already reported.
 }
 
-// Settles with the attempt, or rejects as soon as the signal aborts even if the driver ignores the
-// signal: a deadline is kept whatever the driver does with a silent network.
-function raceAbort<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    pending.catch(noop);
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      pending.catch(noop);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        // Rejections pass through exactly as the attempt threw them, Error or not.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(err);
-      },
-    );
-  });
+/** Why an operation stopped waiting: its time limit, its retry deadline, or the caller's signal. */
+interface Cut {
+  readonly by: 'timeout' | 'deadline' | 'signal';
+  readonly limitMs: number | undefined;
+  /** An attempt was in flight: whether the engine applied it is not known. */
+  readonly inFlight: boolean;
+  /** The last real error before the cut, which explains a deadline better than "timed out". */
+  readonly lastError: DbkitError | undefined;
 }
+
+// What a cut operation rejects with inside the executor; never reaches the caller.
+const CUT = new Error('dbkit: the operation was cut at its limit');
 
 /**
  * Runs one operation: maps errors, retries what is safe to retry, bounds it in time and emits
@@ -115,17 +99,22 @@ export async function execute<T>(
   const id = instrumentation.nextId();
   const startedAt = performance.now();
   const policy = options.retry ?? config.retry;
-  // A retry deadline bounds the in-flight attempt too (a driver may retry inside one attempt), and
-  // when it cuts an attempt short the caller gets the last real error, e.g. the throttle, not a timeout.
-  const deadline =
-    policy !== false && policy.deadlineMs !== undefined ? AbortSignal.timeout(policy.deadlineMs) : undefined;
+  // One timer at the nearer of the operation's time limit and its retry deadline. A retry deadline
+  // bounds the in-flight attempt too (a driver may retry inside one attempt), and when it cuts one
+  // the caller gets the last real error, e.g. the throttle, not a timeout.
   const timeoutMs = options.timeoutMs ?? config.timeoutMs;
-  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  const signal = combineSignals(options.signal, timeout, deadline);
+  const deadlineMs = policy === false ? undefined : policy.deadlineMs;
+  const byDeadline = deadlineMs !== undefined && (timeoutMs === undefined || deadlineMs <= timeoutMs);
+  const limitMs = byDeadline ? deadlineMs : timeoutMs;
+  const userSignal = options.signal;
+  const bounded = limitMs !== undefined || userSignal !== undefined;
+  // A plain timer and one race per operation: AbortSignal.timeout / any cost several µs each.
+  const controller = bounded && config.cancellable !== false ? new AbortController() : undefined;
+  const signal = controller?.signal ?? (config.cancellable === false ? undefined : userSignal);
   const unsafeToRepeat = spec.kind === 'write' && !spec.idempotent;
   let lastError: DbkitError | undefined;
-  // Set inside the attempt callback; an object so the compiler does not narrow it to its initial value.
-  const flight = { cut: false };
+  let inFlight = false;
+  let cut: Cut | undefined;
   let foreign: { error: unknown } | undefined;
   // One record per operation, retries included; nothing is created when telemetry is off.
   const telemetry =
@@ -135,48 +124,72 @@ export async function execute<T>(
   if (instrumentation.active)
     instrumentation.emit(Object.assign({ type: 'started' as const, id, at: Date.now() }, spec));
   let attempts = 0;
+  // A function, not a comparison: the timer sets `cut` while an attempt awaits.
+  const isCut = (): boolean => cut !== undefined;
 
   const once = async (attempt: number): Promise<T> => {
+    // Cut already (the retry loop was waiting): send nothing more; the caller has its answer.
+    if (isCut()) throw CUT;
     attempts = attempt;
+    inFlight = true;
     try {
-      const pending = fn(signal, attempt);
-      return await (signal === undefined ? pending : raceAbort(pending, signal));
+      return await fn(signal, attempt);
     } catch (err) {
-      if (signal?.aborted) {
-        // Cut while the request was in flight: whether the engine applied it is not known.
-        flight.cut = true;
-        const limit =
-          timeout?.aborted === true
-            ? timeoutMs
-            : deadline?.aborted === true && policy !== false
-              ? policy.deadlineMs
-              : undefined;
-        throw err instanceof TimeoutError
-          ? err
-          : new TimeoutError(
-              `${spec.engine} ${spec.operation} on ${spec.target} ${limit === undefined ? 'was aborted' : `did not finish within ${limit} ms`}`,
-              {
-                engine: spec.engine,
-                operation: spec.operation,
-                target: spec.target,
-                cause: err,
-                ...(limit === undefined ? {} : { timeoutMs: limit }),
-              },
-            );
-      }
+      if (isCut()) throw CUT;
       if (options.passThrough?.(err) === true) {
         foreign = { error: err };
         throw err;
       }
       lastError = err instanceof DbkitError ? err : config.mapError(err, spec);
       throw lastError;
+    } finally {
+      inFlight = false;
     }
   };
+
+  // Settles with the work, or rejects with CUT at the limit or the caller's abort, even if the
+  // driver ignores every signal: a silent network cannot hold the caller past its limit.
+  const race = (work: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stop = (by: Cut['by']): void => {
+        if (cut !== undefined) return;
+        cut = { by, limitMs: by === 'signal' ? undefined : limitMs, inFlight, lastError };
+        work.catch(noop);
+        cleanup();
+        controller?.abort(CUT);
+        reject(CUT);
+      };
+      const onAbort = (): void => {
+        stop('signal');
+      };
+      const cleanup = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        userSignal?.removeEventListener('abort', onAbort);
+      };
+      if (limitMs !== undefined) timer = setTimeout(stop, limitMs, byDeadline ? 'deadline' : 'timeout');
+      if (userSignal !== undefined) {
+        if (userSignal.aborted) stop('signal');
+        else userSignal.addEventListener('abort', onAbort, { once: true });
+      }
+      work.then(
+        (value) => {
+          cleanup();
+          resolve(value);
+        },
+        (err: unknown) => {
+          cleanup();
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrown exactly as the work threw it
+          reject(err);
+        },
+      );
+    });
+
   try {
-    const result =
+    const work =
       policy === false
-        ? await once(1)
-        : await retry(
+        ? once(1)
+        : retry(
             once,
             {
               ...policy,
@@ -184,7 +197,7 @@ export async function execute<T>(
                 foreign === undefined && shouldRetry(err, spec) && (policy.shouldRetry?.(err, n) ?? true),
             },
             {
-              ...(signal ? { signal } : {}),
+              ...(controller === undefined ? {} : { signal: controller.signal }),
               onRetry: (e) => {
                 record?.retry(e.attempt, e.delayMs, e.error);
                 if (!instrumentation.active) return;
@@ -204,6 +217,7 @@ export async function execute<T>(
               },
             },
           );
+    const result = bounded ? await race(work) : await work;
     if (instrumentation.active) {
       const durationMs = performance.now() - startedAt;
       instrumentation.emit(
@@ -219,10 +233,6 @@ export async function execute<T>(
   } catch (err) {
     // The caller's own error is reported to listeners as such and rethrown exactly as thrown.
     const isForeign = foreign !== undefined && foreign.error === err;
-    const cutByDeadline =
-      deadline?.aborted === true && timeout?.aborted !== true && options.signal?.aborted !== true;
-    // The last real error explains a deadline better than "timed out", unless the attempt that was
-    // cut may have applied a write that must not be repeated.
     let error = isForeign
       ? new InternalError(`the callback of ${spec.engine} ${spec.operation} threw its own error`, {
           code: 'internal.callback',
@@ -231,8 +241,8 @@ export async function execute<T>(
           target: spec.target,
           cause: err,
         })
-      : cutByDeadline && lastError !== undefined && !(flight.cut && unsafeToRepeat)
-        ? lastError
+      : cut !== undefined
+        ? cutError(cut, spec, unsafeToRepeat)
         : err instanceof DbkitError
           ? err
           : config.mapError(err, spec);
@@ -247,6 +257,26 @@ export async function execute<T>(
     record?.failed(error, attempts, performance.now() - startedAt);
     throw isForeign ? err : error;
   }
+}
+
+// The last real error explains a deadline better than "timed out", unless the attempt that was cut
+// may have applied a write that must not be repeated. An attempt cut in flight may have been
+// applied; a cut between attempts sent nothing more.
+function cutError(cut: Cut, spec: OperationSpec, unsafeToRepeat: boolean): DbkitError {
+  if (cut.by === 'deadline' && cut.lastError !== undefined && !(cut.inFlight && unsafeToRepeat))
+    return cut.lastError;
+  const what = `${spec.engine} ${spec.operation} on ${spec.target}`;
+  return new TimeoutError(
+    cut.limitMs === undefined ? `${what} was aborted` : `${what} did not finish within ${cut.limitMs} ms`,
+    {
+      engine: spec.engine,
+      operation: spec.operation,
+      target: spec.target,
+      notApplied: !cut.inFlight,
+      ...(cut.limitMs === undefined ? {} : { timeoutMs: cut.limitMs }),
+      ...(cut.by === 'signal' ? { code: 'timeout.aborted' } : {}),
+    },
+  );
 }
 
 function shouldRetry(err: unknown, spec: OperationSpec): boolean {

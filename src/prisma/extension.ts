@@ -228,6 +228,8 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
     const config: ExecutorConfig = {
       instrumentation,
       retry: false,
+      // Prisma cannot cancel a query: the executor only stops waiting at the limit.
+      cancellable: false,
       timeoutMs: options.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
       // Only reached for what the query did not map itself (e.g. a synchronous throw).
       mapError: (err, spec) => mapPrismaError(err, { engine, operation: spec.operation, model: spec.target }),

@@ -172,6 +172,8 @@ export async function transactionWithRetry<Tx, R>(
     {
       instrumentation: context.instrumentation ?? quiet,
       retry: false,
+      // Prisma cannot cancel a query: the executor only stops waiting at the limit.
+      cancellable: false,
       mapError,
       ...(context.telemetry === undefined ? {} : { telemetry: context.telemetry }),
     },
