@@ -1,36 +1,5 @@
 // Example: publishDrafts on pglite (file 1 of 2; both use the same ids in parallel, each in its own database).
-import { expect, it } from 'vitest';
-import { seedPrisma } from '../../../src/testing/index.js';
-import { publishDrafts } from '../app/services.js';
+import { draftsTests } from '../support/drafts-tests.js';
 import { usePglite } from '../support/isolated.js';
-import { usePrisma } from '../support/prisma.js';
 
-const db = usePglite();
-const prisma = usePrisma(db);
-
-it("publishes the author's drafts and nobody else's", async () => {
-  // listed child first: the kit inserts users before posts, as the foreign keys require
-  await seedPrisma(db(), prisma(), {
-    post: [
-      { id: 'p1', authorId: 'u1', title: 'Draft' },
-      { id: 'p2', authorId: 'u1', title: 'Live', published: true },
-      { id: 'p3', authorId: 'u2', title: 'Other draft' },
-    ],
-    user: [
-      { id: 'u1', name: 'Ada', email: 'ada@example.com' },
-      { id: 'u2', name: 'Grace', email: 'grace@example.com' },
-    ],
-  });
-  expect(await publishDrafts(prisma(), 'u1')).toBe(1);
-  expect(await prisma().post.count({ where: { published: false } })).toBe(1);
-});
-
-it('starts every test with empty tables and the schema in place', async () => {
-  expect(await prisma().user.count()).toBe(0);
-  expect(await prisma().post.count()).toBe(0);
-  // the unique email index survived the reset: the same address twice is refused
-  await prisma().user.create({ data: { id: 'u9', name: 'Ada', email: 'ada@example.com' } });
-  await expect(
-    prisma().user.create({ data: { id: 'u8', name: 'Eve', email: 'ada@example.com' } }),
-  ).rejects.toThrow();
-});
+draftsTests(usePglite());
