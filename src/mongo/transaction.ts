@@ -58,6 +58,24 @@ export function transactionsUnsupportedMessage(caps: MongoCapabilities): string 
 }
 
 /**
+ * Throws the UnsupportedError a transaction gets on a deployment without multi-document transactions.
+ *
+ * @example
+ * ```ts
+ * requireTransactions(await connection.capabilities())
+ * ```
+ */
+export function requireTransactions(caps: MongoCapabilities): void {
+  if (caps.transactions) return;
+  throw new UnsupportedError(transactionsUnsupportedMessage(caps), {
+    engine: 'mongodb',
+    operation: 'transaction',
+    feature: 'transactions',
+    code: 'unsupported.transactions',
+  });
+}
+
+/**
  * Runs `fn` in a transaction through the driver's convenient API (snapshot read concern, majority
  * write concern, the driver's retries of TransientTransactionError and UnknownTransactionCommitResult).
  * The callback may run more than once: each attempt gets a fresh context, repositories bound with
@@ -82,15 +100,7 @@ export async function withTransaction<R>(
   fn: (tx: TransactionContext) => Promise<R>,
   options: TransactionOptions = {},
 ): Promise<R> {
-  const caps = await connection.capabilities();
-  if (!caps.transactions) {
-    throw new UnsupportedError(transactionsUnsupportedMessage(caps), {
-      engine: 'mongodb',
-      operation: 'transaction',
-      feature: 'transactions',
-      code: 'unsupported.transactions',
-    });
-  }
+  requireTransactions(await connection.capabilities());
   const { instrumentation } = connection;
   const spec = {
     engine: 'mongodb' as const,

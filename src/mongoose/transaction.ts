@@ -1,8 +1,7 @@
 // Transactions for Mongoose on the driver's withTransaction: each attempt starts clean, documents are reset between attempts.
 import mongoose from 'mongoose';
 import type { ClientSession, Connection, Document as MongooseDocument } from 'mongoose';
-import { UnsupportedError } from '../core/errors.js';
-import { transactionsUnsupportedMessage } from '../mongo/transaction.js';
+import { requireTransactions } from '../mongo/transaction.js';
 import { capabilitiesOf } from './state.js';
 
 /** Options for {@link withMongooseTransaction}. */
@@ -66,15 +65,7 @@ export async function withMongooseTransaction<R>(
   fn: (tx: MongooseTransactionContext) => Promise<R>,
   options: MongooseTransactionOptions = {},
 ): Promise<R> {
-  const caps = await capabilitiesOf(connection);
-  if (!caps.transactions) {
-    throw new UnsupportedError(transactionsUnsupportedMessage(caps), {
-      engine: 'mongodb',
-      operation: 'transaction',
-      feature: 'transactions',
-      code: 'unsupported.transactions',
-    });
-  }
+  requireTransactions(await capabilitiesOf(connection));
   const session = await connection.startSession();
   const tracked: Snapshot[] = [];
   let attempts = 0;
