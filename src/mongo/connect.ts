@@ -13,6 +13,7 @@ import type { CursorCodec } from '../core/cursor.js';
 import { detectCapabilities } from './capabilities.js';
 import type { MongoCapabilities } from './capabilities.js';
 import { mapMongoError } from './errors.js';
+import { insecureTransport } from './transport-check.js';
 import type {
   ConnectMongoInput,
   ConnectMongoOptions,
@@ -80,6 +81,20 @@ export const DEFAULT_MONGO_TIMEOUT_MS = 10_000;
 
 /** How long `close()` waits for the driver before giving up on a server that does not answer. */
 const CLOSE_TIMEOUT_MS = 2_000;
+
+// Connection strings already warned about: a serverless handler connects on every invocation.
+const warnedInsecure = new Set<string>();
+
+// Credentials and data in the clear beyond this machine: dbkit connects, but says so once.
+function warnIfInsecure(options: ConnectMongoOptions): void {
+  const problem = insecureTransport(options.uri, options.client);
+  if (problem === undefined || warnedInsecure.has(options.uri)) return;
+  warnedInsecure.add(options.uri);
+  (options.logger ?? silentLogger).warn(
+    { hosts: redactUri(options.uri) },
+    `dbkit: connecting to MongoDB with ${problem}; use TLS and authentication outside loopback (docs/security.md)`,
+  );
+}
 
 /** One pool dbkit opened, shared by every holder with the same URI and driver options. */
 interface PoolEntry {
@@ -149,6 +164,7 @@ export async function connectMongo(options: ConnectMongoInput): Promise<MongoCon
     return holder(options, client, client.db(options.dbName), () => Promise.resolve());
   }
   const uriOptions = options;
+  warnIfInsecure(uriOptions);
   if (uriOptions.shared === false) {
     const client = await openClient(uriOptions, uriOptions.logger ?? silentLogger);
     return holder(uriOptions, client, client.db(uriOptions.dbName), () => closeClient(client, uriOptions));
