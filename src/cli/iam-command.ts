@@ -9,6 +9,8 @@ import type { MigrationOperation } from '../dynamo/iam-migration-policy.js';
 import { cloudFormationArns, serviceIamPolicy } from '../dynamo/iam-policy.js';
 import type { ArnContext, EntityAccess } from '../dynamo/iam-policy.js';
 import type { Table } from '../dynamo/table.js';
+import { cloudFormationTable } from '../dynamo/table-settings.js';
+import type { TableSettings } from '../dynamo/table-settings.js';
 import type { CollectionAccess } from '../mongo/roles.js';
 import { applicationRole, atlasCustomRole, migrationRole } from '../mongo/roles.js';
 
@@ -29,6 +31,8 @@ export interface IamConfig {
     /** Tables of the migration role. Default: the tables of `access`. */
     tables?: readonly Table[];
     migrationOperations?: readonly MigrationOperation[];
+    /** Production settings of the tables, for `--tables` (CloudFormation `AWS::DynamoDB::Table`). */
+    settings?: TableSettings;
   };
   mongodb?: { db: string; access: readonly CollectionAccess[]; capabilityProbe?: boolean };
 }
@@ -45,6 +49,7 @@ interface IamFlags {
   region?: string;
   partition?: string;
   attachTo?: string[];
+  tables?: boolean;
 }
 
 /** Imports the config: `.js`/`.mjs` natively, `.ts`/`.mts` through tsx when it is installed. */
@@ -85,10 +90,20 @@ function dynamoOutput(config: NonNullable<IamConfig['dynamodb']>, flags: IamFlag
   if (flags.format === 'atlas') throw new UsageError('--format atlas is for --engine mongodb');
   if (!isArray(config.access))
     throw new Error("the config's dynamodb.access must be an array of entityAccess(...)");
-  const arn = requireArn(flags);
   const tables = config.tables ?? [
     ...new Map(config.access.map((a) => [a.entity.table.name, a.entity.table])).values(),
   ];
+  if (flags.tables === true) {
+    // The tables themselves, for infrastructure as code: one Retain-protected resource each.
+    if (flags.format === 'json')
+      throw new UsageError(
+        '--tables prints CloudFormation: pass --format cloudformation or cloudformation-yaml',
+      );
+    const resources: Record<string, unknown> = {};
+    for (const table of tables) Object.assign(resources, cloudFormationTable(table, config.settings));
+    return { Resources: resources };
+  }
+  const arn = requireArn(flags);
   const policy =
     flags.role === 'service'
       ? serviceIamPolicy({ access: config.access, arn, verifiesTables: config.verifiesTables === true })
@@ -209,6 +224,10 @@ export function iamCommand(): Command {
     .option('--region <region>', 'AWS region, for --format json')
     .option('--partition <partition>', 'AWS partition (default aws)')
     .option('--attach-to <logicalIds...>', 'CloudFormation roles (logical ids) to attach the policy to')
+    .option(
+      '--tables',
+      'print the DynamoDB tables themselves (keys, GSIs, TTL, `dynamodb.settings`) as CloudFormation instead of a policy',
+    )
     .exitOverride((err) => {
       // Commander's parse errors are usage errors; help and version are not errors.
       process.exit(err.exitCode === 0 ? 0 : 2);

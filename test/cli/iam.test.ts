@@ -13,6 +13,7 @@ const SOURCES = [
   'src/cli/iam-command.ts',
   'src/dynamo/iam-policy.ts',
   'src/mongo/roles.ts',
+  'src/dynamo/table-settings.ts',
 ];
 
 /** Runs the built bin; resolves with its exit code and output, whatever the code. */
@@ -34,6 +35,33 @@ describe('dbkit iam (built bin)', () => {
     if (SOURCES.some((s) => statSync(`${root}${s}`).mtimeMs > built))
       execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
   }, 180_000);
+
+  it('prints the tables as CloudFormation, protected and recoverable, with their GSIs and TTL', async () => {
+    const out = await dbkit('--config', config, '--tables', '--format', 'cloudformation');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const { Resources } = JSON.parse(out.stdout) as {
+      Resources: Record<
+        string,
+        { Type: string; DeletionPolicy: string; Properties: Record<string, unknown> }
+      >;
+    };
+    const tables = Object.values(Resources);
+    expect(tables).toHaveLength(1);
+    expect(tables[0]).toMatchObject({
+      Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Retain',
+      Properties: {
+        TableName: 'app',
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        Tags: [{ Key: 'team', Value: 'payments' }],
+      },
+    });
+    expect((tables[0]?.Properties.GlobalSecondaryIndexes as unknown[]).length).toBeGreaterThan(0);
+    const refused = await dbkit('--config', config, '--tables');
+    expect(refused.code).toBe(2);
+  });
 
   it('prints a service policy that allows what the example sends and denies Scan and DeleteTable', async () => {
     const out = await dbkit('--config', config, '--account', '123456789012', '--region', 'eu-west-1');
