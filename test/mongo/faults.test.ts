@@ -18,9 +18,14 @@ const Counters = defineCollection({
 });
 type Repo = MongoRepository<typeof Counters>;
 
-/** Short timeouts everywhere so a fault costs a second, not the production 5-10 s. */
+/**
+ * Short timeouts everywhere so a fault costs a second or two, not the production 5-10 s. The
+ * operation limit leaves room for two server selections (a capability probe, then the call) on a
+ * loaded machine: a call cut while the driver is still selecting a server is, to dbkit, in flight,
+ * and a write cut in flight is rightly reported as outcome unknown.
+ */
 const FAST = {
-  timeoutMs: 1_500,
+  timeoutMs: 3_000,
   client: { serverSelectionTimeoutMS: 800, connectTimeoutMS: 800, minPoolSize: 0 },
 } as const;
 const MARGIN_MS = 1_000;
