@@ -187,7 +187,17 @@ for (const target of targets) {
           expect(answer.ms).toBeLessThan(4 * BUDGET_MS + MARGIN_MS);
         }
         proxy.setMode({ kind: 'forward' });
-        const retried = await Promise.all(keys.map(transfer));
+        // Clients retry a failed transfer with its key, as they should after any 5xx. While the
+        // connections held during the black hole drain, an answer may still be a 5xx (one 500 was seen
+        // in about ten runs; see the closing note of issue 9): what must hold is the ledger.
+        const retried = await Promise.all(
+          keys.map(async (key, i) => {
+            let answer = await transfer(key, i);
+            for (let attempt = 1; attempt < 4 && answer.status >= 500; attempt++)
+              answer = await transfer(key, i);
+            return answer;
+          }),
+        );
         for (const answer of retried) expect(answer.status).toBe(201);
         const balances = await Promise.all(
           [a, b].map(async (id) =>
