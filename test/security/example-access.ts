@@ -1,71 +1,10 @@
 // The example service's DynamoDB declarations as an IAM generator reads them: tables, key templates and the operations it uses.
-import { z } from 'zod';
-import { defineEntity } from '../../src/dynamo/entity.js';
+import { model } from '../../examples/service/stores/dynamo-store.js';
 import { entityAccess } from '../../src/dynamo/iam-policy.js';
 import type { EntityAccess } from '../../src/dynamo/iam-policy.js';
-import { defineTable } from '../../src/dynamo/table.js';
 
-/**
- * Mirrors `model()` in examples/service/stores/dynamo-store.ts (not exported there): the same table,
- * index and key templates. Only keys matter to IAM, so schemas hold just the key attributes. If the
- * store starts sending something not declared here, the recorded-requests test fails: that is the
- * point.
- */
-export function exampleModel(tableName: string) {
-  const s = z.string();
-  const table = defineTable({
-    name: tableName,
-    partitionKey: 'pk',
-    sortKey: 'sk',
-    indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
-    ttlAttribute: 'ttl',
-  });
-  return {
-    table,
-    user: defineEntity(table, {
-      name: 'User',
-      schema: z.object({ id: s, email: s }),
-      key: { pk: 'USER#{id}', sk: 'PROFILE' },
-      indexes: { gsi1: { pk: 'EMAIL#{email}', sk: 'USER' } },
-    }),
-    emailClaim: defineEntity(table, {
-      name: 'EmailClaim',
-      schema: z.object({ email: s }),
-      key: { pk: 'EMAIL#{email}', sk: 'CLAIM' },
-    }),
-    post: defineEntity(table, {
-      name: 'Post',
-      schema: z.object({ id: s, authorId: s, postedAt: s }),
-      key: { pk: 'POST#{id}', sk: 'POST' },
-      indexes: { gsi1: { pk: 'AUTHOR#{authorId}', sk: 'POST#{postedAt}#{id}' } },
-    }),
-    comment: defineEntity(table, {
-      name: 'Comment',
-      schema: z.object({ id: s, postId: s, postedAt: s }),
-      key: { pk: 'POST#{postId}', sk: 'COMMENT#{postedAt}#{id}' },
-    }),
-    authorStats: defineEntity(table, {
-      name: 'AuthorStats',
-      schema: z.object({ authorId: s }),
-      key: { pk: 'LEADERBOARD', sk: 'AUTHOR#{authorId}' },
-    }),
-    account: defineEntity(table, {
-      name: 'Account',
-      schema: z.object({ id: s }),
-      key: { pk: 'ACCOUNT#{id}', sk: 'ACCOUNT' },
-    }),
-    transfer: defineEntity(table, {
-      name: 'Transfer',
-      schema: z.object({ idempotencyKey: s }),
-      key: { pk: 'TRANSFER#{idempotencyKey}', sk: 'TRANSFER' },
-    }),
-    session: defineEntity(table, {
-      name: 'Session',
-      schema: z.object({ token: s }),
-      key: { pk: 'SESSION#{token}', sk: 'SESSION' },
-    }),
-  };
-}
+/** The example store's own model: the policy is generated from what the store declares. */
+export const exampleModel = model;
 
 /** What the example service does with each entity (read off dynamo-store.ts). */
 export function exampleAccess(tableName: string): EntityAccess[] {

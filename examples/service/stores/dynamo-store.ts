@@ -21,8 +21,15 @@ import { insufficientFunds, replayTransfer, reportOrder } from './shared.js';
  * | top authors                      | pk `LEADERBOARD`, sk `AUTHOR#{authorId}`: counters kept at write time |
  * | account, transfer by idempotency | pk `ACCOUNT#{id}` / `TRANSFER#{idempotencyKey}`        |
  * | session, expiring                | pk `SESSION#{token}`, TTL attribute `ttl`              |
+ *
+ * Exported so the IAM tests generate the policy from exactly what the store declares.
+ *
+ * @example
+ * ```ts
+ * const { table, user } = model('dbkit-example')
+ * ```
  */
-function model(tableName: string) {
+export function model(tableName: string) {
   const table = defineTable({
     name: tableName,
     partitionKey: 'pk',
