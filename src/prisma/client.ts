@@ -6,6 +6,8 @@ import { dbkitExtension } from './extension.js';
 import type { DbkitExtension, DbkitExtensionOptions } from './extension.js';
 import { applyPoolTimeouts, defaultPoolTimeouts } from './pool-config.js';
 import type { ConfigurablePool, PoolTimeouts } from './pool-config.js';
+import { guardPool } from './pool-guard.js';
+import type { GuardablePool } from './pool-guard.js';
 import { monitorPool, poolStats } from './pool-stats.js';
 import type { PoolLike, PoolMonitor, PoolMonitorOptions, PoolStats } from './pool-stats.js';
 import { slowQueryListener } from './slow-query.js';
@@ -127,6 +129,29 @@ function ownPoolConfig(adapter: AdapterLike): ConfigurablePool | undefined {
   return { options: factory.config };
 }
 
+/**
+ * Installs {@link guardPool} on every pg pool behind the adapter: the one given, the one given to
+ * `new PrismaPg(pool)`, or the one `new PrismaPg(config)` builds when Prisma connects.
+ */
+function guardAdapterPools(adapter: AdapterLike, pool: unknown, onDiscard: (reason: string) => void): void {
+  const factory = adapter as AdapterLike & {
+    externalPool?: unknown;
+    connect?: () => Promise<{ underlyingDriver?: () => unknown }>;
+  };
+  guardPool(pool as GuardablePool | undefined, onDiscard);
+  if (factory.externalPool !== undefined && factory.externalPool !== null) {
+    guardPool(factory.externalPool, onDiscard);
+    return;
+  }
+  if (factory.externalPool !== null || typeof factory.connect !== 'function') return;
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const connected = await connect();
+    guardPool(connected.underlyingDriver?.() as GuardablePool | undefined, onDiscard);
+    return connected;
+  };
+}
+
 type EventClient = { $on(event: string, listener: (e: unknown) => void): void };
 
 function installShutdown(reg: Registry, signals: readonly NodeJS.Signals[]): void {
@@ -219,6 +244,12 @@ export function createPrisma<A extends AdapterLike, B extends BaseClientLike, C 
         'dbkit: pool time limits set after connections were opened; pass them to new pg.Pool() instead',
       );
   }
+  // A connection handed back inside a transaction (its ROLLBACK lost on a silent network) is closed,
+  // never reused: the next transaction on it would commit the abandoned one's writes.
+  const onDiscard = (reason: string): void => {
+    logger.warn({ engine, reason }, 'dbkit: closed a pooled connection handed back mid-transaction');
+  };
+  guardAdapterPools(options.adapter, pool, onDiscard);
   // An idle client dropped by the server (restart, failover, admin kill) must not crash the process:
   // pg.Pool emits it as an 'error' event, fatal without a listener. The pool replaces the client.
   pool?.on?.('error', (err) => {
