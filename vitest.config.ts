@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // Fails a file whose errors carry codes outside the registry (src/core/error-codes.ts).
+    setupFiles: ['test/setup/error-code-audit.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // The JSON report feeds the `N passed, N failed, N skipped` line printed by .ci/run.

@@ -1,4 +1,5 @@
 // Opaque pagination tokens: encrypted, HMAC-signed, bound to the query they came from, optionally expiring.
+import type { ErrorCode } from './error-codes.js';
 import {
   createCipheriv,
   createDecipheriv,
@@ -129,7 +130,7 @@ export function bindingHash(binding: CursorBinding): string {
   return createHash('sha256').update(stableStringify(binding)).digest('base64url').slice(0, 22);
 }
 
-function invalid(code: string, message: string): ValidationError {
+function invalid(code: ErrorCode, message: string): ValidationError {
   return new ValidationError([{ path: ['cursor'], message, code }], { code, engine: 'core', message });
 }
 

@@ -1,4 +1,6 @@
 // The one error taxonomy every engine maps its driver errors into.
+import { auditErrorCode } from './error-codes.js';
+import type { ErrorCode, ErrorFor } from './error-codes.js';
 
 /** The engine an error or event came from; `core` for engine-independent code such as cursors. */
 export type EngineName = 'dynamodb' | 'mongodb' | 'postgres' | 'pglite' | 'core';
@@ -31,8 +33,8 @@ export interface ErrorContext {
 
 /** Options shared by every dbkit error constructor. */
 export interface DbkitErrorOptions extends ErrorContext {
-  /** A dotted, stable code such as `cursor.invalidSignature`; defaults to the kind. */
-  code?: string;
+  /** A stable code from the registry ({@link ErrorCode}), such as `cursor.invalidSignature`; defaults to the kind. */
+  code?: ErrorCode;
   /** Overrides the kind's default retryability. */
   retryable?: boolean;
   /**
@@ -94,7 +96,8 @@ const notAppliedByDefault: Readonly<Record<ErrorKind, boolean>> = {
 export class DbkitError extends Error {
   override readonly name: string = 'DbkitError';
   readonly kind: ErrorKind;
-  readonly code: string;
+  /** `<family>` or `<family>.<detail>`, from the registry in `errorFamilies`. */
+  readonly code: ErrorCode;
   readonly engine: EngineName | undefined;
   readonly operation: string | undefined;
   readonly target: string | undefined;
@@ -114,6 +117,7 @@ export class DbkitError extends Error {
     this.target = options.target;
     this.retryable = options.retryable ?? retryableByDefault[kind];
     this.notApplied = options.notApplied ?? notAppliedByDefault[kind];
+    auditErrorCode(this);
   }
 }
 
@@ -410,21 +414,21 @@ export class InternalError extends DbkitError {
 }
 
 /**
- * Narrows an unknown value to a dbkit error, optionally of one kind or with a code prefix.
+ * Narrows an unknown value to a dbkit error; with a kind or a code, to the error class that kind or
+ * code's family has. A code matches itself and, ending in a dot, every code of its family.
  *
  * @example
  * ```ts
- * if (isDbkitError(err, 'cursor.')) { ... }        // any cursor problem
- * if (isDbkitError(err, 'version_conflict')) { ... } // by kind
+ * if (isDbkitError(err, 'conflict.unique')) reply.code(409).send({ fields: err.fields })
+ * if (isDbkitError(err, 'cursor.')) { ... }         // any cursor problem: a ValidationError
+ * if (isDbkitError(err, 'version_conflict')) { ... } // by kind: a VersionConflictError
  * ```
  */
-export function isDbkitError(
-  err: unknown,
-  kindOrCodePrefix?: ErrorKind | (string & Record<never, never>),
-): err is DbkitError {
+export function isDbkitError(err: unknown): err is DbkitError;
+export function isDbkitError<C extends ErrorKind | ErrorCode>(err: unknown, kindOrCode: C): err is ErrorFor<C>;
+export function isDbkitError(err: unknown, kindOrCode?: string): boolean {
   if (!(err instanceof DbkitError)) return false;
-  if (kindOrCodePrefix === undefined) return true;
-  return (
-    err.kind === kindOrCodePrefix || err.code === kindOrCodePrefix || err.code.startsWith(kindOrCodePrefix)
-  );
+  if (kindOrCode === undefined) return true;
+  if (err.kind === kindOrCode || err.code === kindOrCode) return true;
+  return kindOrCode.endsWith('.') ? err.code.startsWith(kindOrCode) : err.code.startsWith(`${kindOrCode}.`);
 }

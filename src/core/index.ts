@@ -1,13 +1,40 @@
-// dbkit core: the engine-independent contract (errors, retry, cursors, validation, events, telemetry, repository).
-export * from './errors.js';
+// dbkit core: the engine-independent contract (errors, problem details, retry, cursors, validation, events, repository).
+export {
+  DbkitError,
+  ConflictError,
+  NotFoundError,
+  VersionConflictError,
+  ConditionFailedError,
+  ThrottledError,
+  TransientError,
+  ConnectionError,
+  TimeoutError,
+  ValidationError,
+  TransactionCanceledError,
+  UnsupportedError,
+  LimitExceededError,
+  ForbiddenError,
+  OutcomeUnknownError,
+  InternalError,
+  isDbkitError,
+} from './errors.js';
+export type {
+  EngineName,
+  ErrorKind,
+  ErrorContext,
+  DbkitErrorOptions,
+  ValidationIssue,
+  CancellationReason,
+} from './errors.js';
+export { errorFamilies } from './error-codes.js';
+export type { ErrorCode, ErrorFamily, ErrorFor, ErrorClassOfKind } from './error-codes.js';
 export { toProblemDetails, httpStatusOf } from './problem-details.js';
 export type { ProblemDetails, ProblemDetailsOptions } from './problem-details.js';
-export { retry, backoffDelay, sleep, isRetryable, defaultRetryPolicy } from './retry.js';
+export { retry, defaultRetryPolicy } from './retry.js';
 export type { RetryPolicy, RetryOptions, RetryEvent } from './retry.js';
-export { createCursorCodec, bindingHash } from './cursor.js';
+export { createCursorCodec } from './cursor.js';
 export type { CursorCodec, CursorCodecOptions, CursorBinding } from './cursor.js';
-export { stableStringify } from './stable-json.js';
-export { validate, validateSync, isStandardSchema } from './validation.js';
+export { validate, validateSync } from './validation.js';
 export type { StandardSchemaV1, SchemaInput, SchemaOutput } from './validation.js';
 export { createInstrumentation } from './events.js';
 export type {
@@ -22,26 +49,11 @@ export type {
   Instrumentation,
   InstrumentationOptions,
 } from './events.js';
-export { silentLogger } from './logger.js';
 export type { Logger, LogFn } from './logger.js';
-export { execute } from './executor.js';
-export type { ExecutorConfig, ExecuteOptions } from './executor.js';
-export {
-  createTelemetry,
-  tracerTelemetry,
-  targetFromUrl,
-  dbSystemName,
-  DURATION_BUCKETS,
-  TELEMETRY_SCOPE,
-} from './telemetry.js';
+export type { CallOptions } from './operations.js';
 export type {
-  Telemetry,
   TelemetryOption,
   TelemetryProviders,
-  TelemetryTarget,
-  TelemetryAttributes,
-  TelemetryAttributeValue,
-  OperationTelemetry,
   TracerLike,
   TracerProviderLike,
   SpanLike,
@@ -49,7 +61,5 @@ export type {
   MeterProviderLike,
   HistogramLike,
 } from './telemetry.js';
-export { pageSize, pageLimits } from './repository.js';
 export type { Repository, Page, ListOptions, VersionedWriteOptions } from './repository.js';
-export { requireCapability } from './capabilities.js';
 export type { Capabilities } from './capabilities.js';

@@ -1,6 +1,6 @@
 // The error a batch that did not complete throws: every item sorted into written / read, unprocessed or unknown.
-import { DbkitError } from '../core/index.js';
-import type { DbkitErrorOptions } from '../core/index.js';
+import { DbkitError } from '../core/internal.js';
+import type { DbkitErrorOptions } from '../core/internal.js';
 
 /** One item of a batch, pointing at its table, entity and key. */
 export interface UnprocessedEntry {

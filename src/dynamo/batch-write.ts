@@ -1,7 +1,7 @@
 // BatchWriteItem in chunks of 25 with bounded concurrency under one deadline; unprocessed items resent with core backoff, and whatever is left reported item by item.
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../core/index.js';
+import { ValidationError } from '../core/internal.js';
 import { callDeadline, chunk, keyId, pick, processChunks } from './batching.js';
 import type { AnyEntity, EntityTypes } from './entity.js';
 import { UnprocessedItemsError } from './batch-errors.js';

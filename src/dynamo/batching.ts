@@ -1,6 +1,6 @@
 // Helpers shared by batch operations: chunking, bounded concurrency, a stable identity for keys, and the one loop that sends chunks and sorts every item into done / unprocessed / unknown.
-import { backoffDelay, DbkitError, defaultRetryPolicy, sleep } from '../core/index.js';
-import type { RetryPolicy } from '../core/index.js';
+import { backoffDelay, DbkitError, defaultRetryPolicy, sleep } from '../core/internal.js';
+import type { RetryPolicy } from '../core/internal.js';
 
 /**
  * Splits a list into chunks of at most `size`.

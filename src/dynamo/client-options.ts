@@ -7,7 +7,7 @@ import type {
   RetryPolicy,
   TelemetryOption,
   TracerLike,
-} from '../core/index.js';
+} from '../core/internal.js';
 
 /** Options of {@link createDynamoClient}. Everything has a production default. */
 export interface DynamoClientOptions {

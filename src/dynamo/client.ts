@@ -7,15 +7,15 @@ import {
   createTelemetry,
   DbkitError,
   targetFromUrl,
-} from '../core/index.js';
-import type { Telemetry } from '../core/index.js';
+} from '../core/internal.js';
+import type { Telemetry } from '../core/internal.js';
 import type {
   CursorCodec,
   Instrumentation,
   InstrumentationOptions,
   OperationListener,
   Page,
-} from '../core/index.js';
+} from '../core/internal.js';
 import { batchGet } from './batch-get.js';
 import type { BatchGetRequest } from './batch-get.js';
 import { batchWrite } from './batch-write.js';

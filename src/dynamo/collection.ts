@@ -1,7 +1,7 @@
 // Several entities sharing a partition, read in one Query and returned grouped by entity: the single-table payoff.
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { pageSize } from '../core/index.js';
-import type { CursorBinding } from '../core/index.js';
+import { pageSize } from '../core/internal.js';
+import type { CursorBinding } from '../core/internal.js';
 import type { AnyEntity, EntityItem } from './entity.js';
 import { ExpressionContext } from './expressions.js';
 import { sendQuery } from './query.js';

@@ -1,5 +1,5 @@
 // Typed conditions (for ConditionExpression and FilterExpression) compiled with placeholders only.
-import { ValidationError } from '../core/index.js';
+import { ValidationError } from '../core/internal.js';
 import type { ExpressionContext } from './expressions.js';
 import { checkCount, dynamoLimits } from './limits.js';
 

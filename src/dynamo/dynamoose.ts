@@ -1,6 +1,6 @@
 // dbkit's sealed cursors and error taxonomy for Dynamoose models, without importing Dynamoose: its queries and scans are used through the few methods dbkit needs.
-import { ConflictError, DbkitError, InternalError, ValidationError } from '../core/index.js';
-import type { CursorBinding, CursorCodec, OperationSpec } from '../core/index.js';
+import { ConflictError, DbkitError, InternalError, ValidationError } from '../core/internal.js';
+import type { CursorBinding, CursorCodec, OperationSpec } from '../core/internal.js';
 import { awsErrorName, mapDynamoError } from './errors.js';
 import { openKey } from './runtime.js';
 
@@ -165,16 +165,16 @@ export function mapDynamooseError(err: unknown, context: DynamooseErrorContext):
   }
   if (name !== undefined && dynamooseSchemaErrors.has(name) && !('$metadata' in (err as object))) {
     const text = `The ${context.model} does not match its schema`;
-    return new ValidationError([{ path: attributePath(message), message: text, code: 'dynamoose.schema' }], {
+    return new ValidationError([{ path: attributePath(message), message: text, code: 'validation.schema' }], {
       ...base,
-      code: 'dynamoose.schema',
+      code: 'validation.schema',
       message: text,
     });
   }
   if (name !== undefined && dynamooseSetupErrors.has(name)) {
     return new InternalError(`Dynamoose refused ${context.operation} on ${context.model}: ${message}`, {
       ...base,
-      code: `dynamoose.${name}`,
+      code: `internal.${name}`,
       notApplied: true,
     });
   }

@@ -1,7 +1,7 @@
 // An entity bound to a client: the repository operations (create, get, put, update, delete, query, list) sent through core's executor.
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError } from '../core/index.js';
-import type { DbkitError, OperationSpec, Page, Repository } from '../core/index.js';
+import { ConflictError, NotFoundError } from '../core/internal.js';
+import type { DbkitError, OperationSpec, Page, Repository } from '../core/internal.js';
 import { batchGet, batchGetKey } from './batch-get.js';
 import { batchDelete, batchPut, batchWrite } from './batch-write.js';
 import type { BatchOptions, BatchWriteResult } from './batch-write.js';

@@ -1,6 +1,6 @@
 // Entity definitions: a Standard Schema plus key templates for the primary key and each GSI, with inferred item, input and key types.
-import { validateSync, ValidationError } from '../core/index.js';
-import type { SchemaInput, SchemaOutput, StandardSchemaV1 } from '../core/index.js';
+import { validateSync, ValidationError } from '../core/internal.js';
+import type { SchemaInput, SchemaOutput, StandardSchemaV1 } from '../core/internal.js';
 import { composeKey, parseTemplate } from './key-template.js';
 import type { CheckTemplate, KeyTemplate, TemplateVars } from './key-template.js';
 import { checkItemSize, checkKeySizes } from './limits.js';

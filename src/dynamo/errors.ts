@@ -12,8 +12,8 @@ import {
   TransientError,
   ValidationError,
   VersionConflictError,
-} from '../core/index.js';
-import type { CancellationReason, DbkitErrorOptions, OperationSpec } from '../core/index.js';
+} from '../core/internal.js';
+import type { CancellationReason, DbkitErrorOptions, OperationSpec } from '../core/internal.js';
 import { dynamoLimits } from './limits.js';
 
 const dynamoItemBytes = dynamoLimits.itemBytes;
@@ -203,7 +203,7 @@ export function mapDynamoError(
     // A missing table or index is the deployment's fault, not something an API client asked for.
     return new InternalError(`DynamoDB table "${spec.target}" (or its index) does not exist: ${message}`, {
       ...base,
-      code: 'dynamodb.tableNotFound',
+      code: 'internal.tableNotFound',
       notApplied: true,
     });
   }
@@ -221,9 +221,9 @@ export function mapDynamoError(
       );
     }
     const text = `DynamoDB rejected the ${spec.operation} request as invalid`;
-    return new ValidationError([{ path: [], message: text, code: 'dynamodb.validation' }], {
+    return new ValidationError([{ path: [], message: text, code: 'validation.engine' }], {
       ...base,
-      code: 'dynamodb.validation',
+      code: 'validation.engine',
       message: text,
     });
   }
@@ -251,7 +251,7 @@ export function mapDynamoError(
   if (name === 'IdempotentParameterMismatchException') {
     return new ConflictError('The idempotency token was already used for a different request', {
       ...base,
-      code: 'dynamodb.idempotentParameterMismatch',
+      code: 'conflict.idempotencyToken',
     });
   }
   if (name !== undefined && rejectedTransientNames.has(name)) {
@@ -301,7 +301,7 @@ export function mapDynamoError(
   // Unrecognised: a 4xx was refused before execution; anything else (no answer at all) is unknown.
   return new InternalError(`DynamoDB ${spec.operation} on ${spec.target} failed: ${message}`, {
     ...base,
-    code: name === undefined ? 'dynamodb.unknown' : `dynamodb.${name}`,
+    code: name === undefined ? 'internal.unknown' : `internal.${name}`,
     notApplied: status !== undefined && status >= 400 && status < 500,
   });
 }

@@ -1,5 +1,5 @@
 // Expression placeholders: every attribute name becomes `#nX` and every value `:vX`, so nothing the caller passes is parsed as syntax.
-import { ValidationError } from '../core/index.js';
+import { ValidationError } from '../core/internal.js';
 
 /** An attribute path: a top-level name, or segments (names and list indexes) into nested maps and lists. */
 export type AttributePath = string | readonly (string | number)[];

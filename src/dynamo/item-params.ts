@@ -1,11 +1,12 @@
 // Pure request builders for single-item operations (get, create, put, update, delete): params only, nothing sent.
+import type { ErrorCode } from '../core/error-codes.js';
 import type {
   DeleteCommandInput,
   GetCommandInput,
   PutCommandInput,
   UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../core/index.js';
+import { ValidationError } from '../core/internal.js';
 import { andAll, buildCondition } from './condition-builder.js';
 import type { Condition } from './condition-builder.js';
 import type { AnyEntity, CompiledKey, Entity, EntityTypes } from './entity.js';
@@ -365,7 +366,7 @@ export function deleteParams<T extends EntityTypes>(
   return params;
 }
 
-function invalid(message: string, attr: string, code: string): ValidationError {
+function invalid(message: string, attr: string, code: ErrorCode): ValidationError {
   return new ValidationError([{ path: [attr], message, code }], { engine: 'dynamodb', code, message });
 }
 

@@ -1,5 +1,6 @@
 // Key templates such as `USER#{id}`: parsed once, typed from the template text, composed safely so a value cannot forge another key.
-import { ValidationError } from '../core/index.js';
+import type { ErrorCode } from '../core/error-codes.js';
+import { ValidationError } from '../core/internal.js';
 
 /**
  * The attribute names a template refers to: `TemplateVars<'USER#{id}#{n}'>` is `'id' | 'n'`.
@@ -102,7 +103,7 @@ function keyError(
   attribute: string,
   template: string,
   message: string,
-  code: string,
+  code: ErrorCode,
 ): ValidationError {
   return new ValidationError([{ path: [attribute], message, code }], {
     engine: 'dynamodb',

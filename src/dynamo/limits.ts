@@ -1,6 +1,6 @@
 // DynamoDB's hard limits, checked before a request is sent; item size counted the way DynamoDB counts it.
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import { LimitExceededError } from '../core/index.js';
+import { LimitExceededError } from '../core/internal.js';
 
 /** DynamoDB's documented limits that dbkit checks client-side. */
 export const dynamoLimits = {

@@ -1,6 +1,6 @@
 // DynamoDB numbers to JS: exact values become numbers; anything a double cannot hold is an error naming the attribute, or a bigint / string when the model asks.
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../core/index.js';
+import { ValidationError } from '../core/internal.js';
 
 /** How a model wants one attribute's large or very precise numbers: as a `bigint` or as the decimal `string`. */
 export type NumberMode = 'bigint' | 'string';

@@ -1,8 +1,8 @@
 // Query on the primary key or a GSI: typed partition and sort-key conditions, filter, projection, and signed, query-bound cursors.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { pageSize, ValidationError } from '../core/index.js';
-import type { CursorBinding, Page } from '../core/index.js';
+import { pageSize, ValidationError } from '../core/internal.js';
+import type { CursorBinding, Page } from '../core/internal.js';
 import { andAll, buildCondition } from './condition-builder.js';
 import type { Condition } from './condition-builder.js';
 import type { AnyEntity, EntityTypes } from './entity.js';

@@ -1,7 +1,7 @@
 // What every operation needs from the client: the DocumentClient, the executor config, cursors and defaults; plus `run`, which sends through core's `execute`.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { execute, ThrottledError, ValidationError } from '../core/index.js';
+import { execute, ThrottledError, ValidationError } from '../core/internal.js';
 import type {
   ConsumedCapacity,
   CursorBinding,
@@ -10,7 +10,7 @@ import type {
   ExecutorConfig,
   OperationSpec,
   RetryPolicy,
-} from '../core/index.js';
+} from '../core/internal.js';
 import { throttleRetryAfterMs } from './errors.js';
 
 /** Per-call options every operation accepts. */

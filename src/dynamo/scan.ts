@@ -1,8 +1,8 @@
 // Scan, refused unless explicitly allowed; parallel segments for migrations and admin tools.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScanCommandInput } from '@aws-sdk/lib-dynamodb';
-import { pageSize, ValidationError } from '../core/index.js';
-import type { CursorBinding, Page } from '../core/index.js';
+import { pageSize, ValidationError } from '../core/internal.js';
+import type { CursorBinding, Page } from '../core/internal.js';
 import { andAll, buildCondition } from './condition-builder.js';
 import type { AnyEntity, EntityItem } from './entity.js';
 import { ExpressionContext } from './expressions.js';

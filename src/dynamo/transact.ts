@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { TransactGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactGetCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { LimitExceededError } from '../core/index.js';
+import { LimitExceededError } from '../core/internal.js';
 import { keyId } from './batching.js';
 import { buildCondition } from './condition-builder.js';
 import type { Condition } from './condition-builder.js';

@@ -1,5 +1,5 @@
 // Typed update actions (set, remove, increment, add, append, prepend, delete) compiled into one UpdateExpression with placeholders only.
-import { ValidationError } from '../core/index.js';
+import { ValidationError } from '../core/internal.js';
 import type { ExpressionContext } from './expressions.js';
 
 type NumericKeys<T> = {

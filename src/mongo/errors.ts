@@ -328,7 +328,7 @@ export function mapMongoError(err: unknown, ctx: MongoErrorContext = {}): DbkitE
     `${where} failed unexpectedly (${err instanceof Error ? err.name : 'unknown error'})`,
     {
       ...opts,
-      code: 'internal.mongodb',
+      code: 'internal.unexpected',
     },
   );
 }

@@ -1,4 +1,5 @@
 // The injection guard: turns a filter that may carry request data into one where input is only ever compared, never run.
+import type { ErrorCode } from '../core/error-codes.js';
 import { ObjectId } from 'mongodb';
 import type { Document } from 'mongodb';
 import { ValidationError } from '../core/errors.js';
@@ -30,7 +31,7 @@ const MAX_DEPTH = 20;
 const MAX_REGEX_LENGTH = 256;
 const MAX_ARRAY_LENGTH = 10_000;
 
-function reject(path: Path, code: string, message: string, target?: string): never {
+function reject(path: Path, code: ErrorCode, message: string, target?: string): never {
   const issue: ValidationIssue = { path, message, code };
   throw new ValidationError([issue], {
     code,

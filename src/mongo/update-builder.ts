@@ -1,4 +1,5 @@
 // Builds typed update documents ($set / $unset / $inc / $push / $pull) with timestamps, versions and data checks.
+import type { ErrorCode } from '../core/error-codes.js';
 import { BSON } from 'mongodb';
 import type { Document } from 'mongodb';
 import { LimitExceededError, ValidationError } from '../core/errors.js';
@@ -78,7 +79,7 @@ const BSON_MARKER = Symbol.for('@@mdb.bson.version');
 /** MongoDB's maximum document size. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
-function invalid(path: (string | number)[], code: string, message: string, target: string): never {
+function invalid(path: (string | number)[], code: ErrorCode, message: string, target: string): never {
   throw new ValidationError([{ path, message, code }], { code, engine: 'mongodb', target });
 }
 

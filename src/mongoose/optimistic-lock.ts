@@ -1,4 +1,5 @@
 // Optimistic locking on every update path: `expectedVersion` matches and bumps the version key, or a typed miss.
+import type { ErrorCode } from '../core/error-codes.js';
 import type { Query, Schema } from 'mongoose';
 import type { Document } from 'mongodb';
 import { NotFoundError, UnsupportedError, ValidationError, VersionConflictError } from '../core/errors.js';
@@ -53,7 +54,7 @@ interface Pending {
 
 const pending = new WeakMap<object, Pending>();
 
-function invalid(message: string, code: string, target: string): ValidationError {
+function invalid(message: string, code: ErrorCode, target: string): ValidationError {
   return new ValidationError([{ path: ['expectedVersion'], message, code }], {
     code,
     engine: 'mongodb',

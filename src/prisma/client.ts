@@ -1,6 +1,6 @@
 // Prisma client lifecycle: one client per process (kept on globalThis outside production), log routing, slow queries, pool figures, graceful shutdown.
-import { createInstrumentation, silentLogger } from '../core/index.js';
-import type { Instrumentation, Logger } from '../core/index.js';
+import { createInstrumentation, silentLogger } from '../core/internal.js';
+import type { Instrumentation, Logger } from '../core/internal.js';
 import type { PrismaEngine } from './errors.js';
 import { dbkitExtension } from './extension.js';
 import type { DbkitExtension, DbkitExtensionOptions } from './extension.js';

@@ -1,10 +1,11 @@
 // Classifies connection, pool and time-limit failures of Prisma, @prisma/adapter-pg, pg and PGlite: which code, whether retryable, whether the database certainly did nothing.
+import type { ErrorCode } from '../core/error-codes.js';
 import type { PrismaErrorFacts } from './errors.js';
 
 /** How one connection failure is reported. */
 export interface ConnectionFailure {
   /** Dotted code, e.g. `connection.timeout`. */
-  code: string;
+  code: ErrorCode;
   retryable: boolean;
   /** True when nothing reached the database (never connected, refused before sending). */
   notApplied: boolean;
@@ -13,13 +14,13 @@ export interface ConnectionFailure {
 /** How one time-limit failure is reported. */
 export interface TimeLimitFailure {
   /** Dotted code, e.g. `timeout.pool`. */
-  code: string;
+  code: ErrorCode;
   /** What happened, without driver text. */
   message: string;
   notApplied: boolean;
 }
 
-function failure(code: string, retryable: boolean, notApplied: boolean): ConnectionFailure {
+function failure(code: ErrorCode, retryable: boolean, notApplied: boolean): ConnectionFailure {
   return { code, retryable, notApplied };
 }
 

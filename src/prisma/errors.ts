@@ -1,4 +1,5 @@
 // Maps what Prisma 7 throws under driver adapters (P-codes, raw DriverAdapterErrors, pg errors) into dbkit errors.
+import type { ErrorCode } from '../core/error-codes.js';
 import {
   ConditionFailedError,
   ConflictError,
@@ -10,8 +11,8 @@ import {
   TimeoutError,
   TransientError,
   ValidationError,
-} from '../core/index.js';
-import type { DbkitErrorOptions, EngineName } from '../core/index.js';
+} from '../core/internal.js';
+import type { DbkitErrorOptions, EngineName } from '../core/internal.js';
 import { connectionFailure, timeLimitFailure } from './connection-errors.js';
 
 /** The engines the Prisma module runs on. */
@@ -109,16 +110,16 @@ const VALIDATION_MESSAGES: Readonly<Record<string, string>> = {
   P2020: 'a value is out of range for its field',
   '23502': 'a required field is null',
 };
-const FORBIDDEN_SQLSTATES: Readonly<Record<string, string>> = {
+const FORBIDDEN_SQLSTATES: Readonly<Record<string, ErrorCode>> = {
   '42501': 'forbidden.privilege',
   '28000': 'forbidden.authentication',
   '28P01': 'forbidden.authentication',
 };
-const FORBIDDEN_PRISMA_CODES: Readonly<Record<string, string>> = {
+const FORBIDDEN_PRISMA_CODES: Readonly<Record<string, ErrorCode>> = {
   P1000: 'forbidden.authentication',
   P1010: 'forbidden.privilege',
 };
-const FORBIDDEN_DRIVER_KINDS: Readonly<Record<string, string>> = {
+const FORBIDDEN_DRIVER_KINDS: Readonly<Record<string, ErrorCode>> = {
   AuthenticationFailed: 'forbidden.authentication',
   DatabaseAccessDenied: 'forbidden.authentication',
 };
@@ -239,7 +240,7 @@ export function mapPrismaError(err: unknown, context: PrismaErrorContext = {}): 
     const path = model === undefined ? [] : [model];
     return new ValidationError([{ path, message: validation, code: p ?? sqlState ?? 'prisma.validation' }], {
       ...base,
-      code: 'validation.prisma',
+      code: 'validation.engine',
     });
   }
   return new InternalError(`${where} failed unexpectedly (${p ?? sqlState ?? nameOf(err)})`, {

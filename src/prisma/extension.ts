@@ -8,7 +8,7 @@ import {
   DbkitError,
   execute,
   targetFromUrl,
-} from '../core/index.js';
+} from '../core/internal.js';
 import type {
   CursorCodec,
   CursorCodecOptions,
@@ -19,7 +19,7 @@ import type {
   RetryPolicy,
   TelemetryOption,
   TelemetryTarget,
-} from '../core/index.js';
+} from '../core/internal.js';
 import { CONSTRAINT_COLUMNS_SQL, conflictFieldsOf, modelCatalog } from './conflict-fields.js';
 import type { ConstraintColumnsLookup, ModelCatalog } from './conflict-fields.js';
 import { mapPrismaError, markDatabaseError, prismaErrorFacts } from './errors.js';

@@ -1,8 +1,8 @@
 // Development-time N+1 detection: the same query shape repeated within one request (or time window) is reported once.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '../core/index.js';
-import type { Logger } from '../core/index.js';
+import { silentLogger } from '../core/internal.js';
+import type { Logger } from '../core/internal.js';
 
 /** One detected N+1 pattern. */
 export interface NPlusOneReport {

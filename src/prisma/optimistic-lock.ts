@@ -1,5 +1,5 @@
 // Optimistic locking on a `version` column: a write names the version it read, bumps it, and tells a lost race from a missing row.
-import { NotFoundError, VersionConflictError, isDbkitError } from '../core/index.js';
+import { NotFoundError, VersionConflictError, isDbkitError } from '../core/internal.js';
 import type { PrismaEngine } from './errors.js';
 import { prismaErrorFacts } from './errors.js';
 

@@ -1,6 +1,6 @@
 // Keyset pagination over a unique, ordered key with core's signed cursors: a plain `where` on the key, never offset.
-import { ValidationError, pageSize } from '../core/index.js';
-import type { CursorCodec, Page } from '../core/index.js';
+import { ValidationError, pageSize } from '../core/internal.js';
+import type { CursorCodec, Page } from '../core/internal.js';
 
 /** A sort direction. */
 export type SortDirection = 'asc' | 'desc';

@@ -1,5 +1,5 @@
 // Pool figures (total, idle, waiting) from the pg.Pool behind @prisma/adapter-pg, reported through core instrumentation.
-import type { Instrumentation } from '../core/index.js';
+import type { Instrumentation } from '../core/internal.js';
 
 /** The parts of a `pg.Pool` read for figures; declared structurally so `pg` stays optional. */
 export interface PoolLike {

@@ -1,6 +1,6 @@
 // The core Repository contract over one Prisma model delegate: key-based CRUD, versioned writes, keyset pages.
-import { NotFoundError, isDbkitError } from '../core/index.js';
-import type { CursorCodec, ListOptions, Page, Repository, VersionedWriteOptions } from '../core/index.js';
+import { NotFoundError, isDbkitError } from '../core/internal.js';
+import type { CursorCodec, ListOptions, Page, Repository, VersionedWriteOptions } from '../core/internal.js';
 import { updateVersioned, deleteVersioned } from './optimistic-lock.js';
 import type { VersionedDelegate } from './optimistic-lock.js';
 import { paginate } from './pagination.js';

@@ -1,5 +1,5 @@
 // Prisma query events over a threshold go to the slow-operation log, with parameters redacted unless allowed.
-import type { Logger } from '../core/index.js';
+import type { Logger } from '../core/internal.js';
 import type { PrismaEngine } from './errors.js';
 
 /** What Prisma emits on `$on('query')`: `params` is a JSON string, `duration` in ms. */

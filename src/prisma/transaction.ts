@@ -7,8 +7,8 @@ import {
   TransientError,
   createInstrumentation,
   execute,
-} from '../core/index.js';
-import type { Instrumentation, RetryPolicy, Telemetry } from '../core/index.js';
+} from '../core/internal.js';
+import type { Instrumentation, RetryPolicy, Telemetry } from '../core/internal.js';
 import { isDatabaseError, mapPrismaError, markDatabaseError } from './errors.js';
 import type { PrismaEngine } from './errors.js';
 

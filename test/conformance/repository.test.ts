@@ -9,8 +9,8 @@ import {
   ValidationError,
   VersionConflictError,
   createCursorCodec,
-} from '../../src/core/index.js';
-import type { Repository } from '../../src/core/index.js';
+} from '../../src/core/internal.js';
+import type { Repository } from '../../src/core/internal.js';
 import { createDynamoClient, defineEntity, defineTable } from '../../src/dynamo/index.js';
 import { connectMongo, defineCollection, mongoRepository } from '../../src/mongo/index.js';
 import { dbkitExtension, prismaRepository } from '../../src/prisma/index.js';

@@ -1,6 +1,6 @@
 // Batches and transactions on DynamoDB Local: 1,000-item writes, ordered batch reads, atomic failures and the credit-transfer scenario.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isDbkitError, TransactionCanceledError } from '../../src/core/index.js';
+import { isDbkitError, TransactionCanceledError } from '../../src/core/internal.js';
 import { batchDelete, batchGetKey, batchPut, tx, txGet } from '../../src/dynamo/index.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 import { defineModel, testClient } from './model.js';

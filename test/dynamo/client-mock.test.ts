@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, ValidationError, VersionConflictError } from '../../src/core/index.js';
+import { ConflictError, ValidationError, VersionConflictError } from '../../src/core/internal.js';
 import { createDynamoClient } from '../../src/dynamo/index.js';
 import type { DynamoClient, DynamoClientOptions } from '../../src/dynamo/index.js';
 import { CURSOR_SECRET, defineModel } from './model.js';

@@ -2,7 +2,7 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { OutcomeUnknownError } from '../../src/core/index.js';
+import { OutcomeUnknownError } from '../../src/core/internal.js';
 import { createDynamoClient } from '../../src/dynamo/index.js';
 import type { DynamoClient, DynamoClientOptions } from '../../src/dynamo/index.js';
 import { startFaultProxy } from '../../src/testing/faults/index.js';

@@ -10,8 +10,8 @@ import {
   NotFoundError,
   sleep,
   VersionConflictError,
-} from '../../src/core/index.js';
-import type { OperationEvent } from '../../src/core/index.js';
+} from '../../src/core/internal.js';
+import type { OperationEvent } from '../../src/core/internal.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 import { tx } from '../../src/dynamo/index.js';
 import { defineModel, testClient } from './model.js';
@@ -275,7 +275,7 @@ describeEngine('dynamodb', (endpoint) => {
       .entity(ghost.User)
       .get({ id: '1' })
       .catch((e: unknown) => e);
-    expect(isDbkitError(err, 'dynamodb.tableNotFound')).toBe(true);
+    expect(isDbkitError(err, 'internal.tableNotFound')).toBe(true);
     expect((err as Error).message).toContain(ghost.table.name);
   });
   it('creates a readable item when an update upserts, in a transaction or alone', async () => {

@@ -10,7 +10,7 @@ import {
   isDbkitError,
   ThrottledError,
   ValidationError,
-} from '../../src/core/index.js';
+} from '../../src/core/internal.js';
 import { createDynamoClient } from '../../src/dynamo/index.js';
 import { dynamooseCursors, mapDynamooseError, withDynamooseErrors } from '../../src/dynamo/dynamoose.js';
 import type { DynamoosePage } from '../../src/dynamo/dynamoose.js';
@@ -155,7 +155,7 @@ describeEngine('dynamodb', (endpoint) => {
       Post.query('title').eq('x').exec(),
     ).catch((e: unknown) => e);
     expect(misuse).toBeInstanceOf(InternalError);
-    expect((misuse as InternalError).code).toBe('dynamoose.InvalidParameter');
+    expect((misuse as InternalError).code).toBe('internal.InvalidParameter');
     // AWS errors Dynamoose passes through get dbkit's DynamoDB mapping
     const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     expect(mapDynamooseError(throttle, { ...postErrors, operation: 'get' })).toBeInstanceOf(ThrottledError);

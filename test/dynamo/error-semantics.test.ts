@@ -1,7 +1,7 @@
 // What a DynamoDB failure means to the caller: its kind, whether it certainly did nothing, which writes may be re-sent, and what an API client sees of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDbkitError, LimitExceededError, toProblemDetails } from '../../src/core/index.js';
-import type { OperationSpec } from '../../src/core/index.js';
+import { isDbkitError, LimitExceededError, toProblemDetails } from '../../src/core/internal.js';
+import type { OperationSpec } from '../../src/core/internal.js';
 import { mapDynamoError, tx, updateParams } from '../../src/dynamo/index.js';
 import { deleteIsIdempotent, putIsIdempotent, updateIsIdempotent } from '../../src/dynamo/idempotency.js';
 import { startFaultProxy } from '../../src/testing/faults/index.js';
@@ -57,7 +57,7 @@ describe('DynamoDB error classification', () => {
     const err = mapDynamoError(aws('SomethingNew'), spec);
     expect(err.kind).toBe('internal');
     expect(err.retryable).toBe(false);
-    expect(err.code).toBe('dynamodb.SomethingNew');
+    expect(err.code).toBe('internal.SomethingNew');
     expect(toProblemDetails(err).status).toBe(500);
   });
 
@@ -75,7 +75,7 @@ describe('DynamoDB error classification', () => {
 
   it('reports a missing table as a server misconfiguration, never a 404', () => {
     const err = mapDynamoError(aws('ResourceNotFoundException'), spec);
-    expect(isDbkitError(err, 'dynamodb.tableNotFound')).toBe(true);
+    expect(isDbkitError(err, 'internal.tableNotFound')).toBe(true);
     expect(toProblemDetails(err).status).toBe(500);
   });
 });

@@ -1,7 +1,7 @@
 // Update and condition expressions use placeholders only: reserved words, odd names and injection attempts are inert.
 import { describe, expect, it } from 'vitest';
 import { buildCondition, buildUpdate, ExpressionContext } from '../../src/dynamo/index.js';
-import { isDbkitError } from '../../src/core/index.js';
+import { isDbkitError } from '../../src/core/internal.js';
 
 describe('update builder', () => {
   it('never puts an attribute name into the expression text', () => {

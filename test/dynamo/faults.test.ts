@@ -1,7 +1,7 @@
 // Faults DynamoDB Local never produces, injected by a loopback proxy: unprocessed batch items, throttling and transaction conflicts.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ThrottledError, TransactionCanceledError } from '../../src/core/index.js';
-import type { OperationEvent } from '../../src/core/index.js';
+import { ThrottledError, TransactionCanceledError } from '../../src/core/internal.js';
+import type { OperationEvent } from '../../src/core/internal.js';
 import { tx, UnprocessedItemsError } from '../../src/dynamo/index.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

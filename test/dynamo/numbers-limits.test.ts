@@ -8,7 +8,7 @@ import {
   itemSize,
   unmarshallNumber,
 } from '../../src/dynamo/index.js';
-import { isDbkitError } from '../../src/core/index.js';
+import { isDbkitError } from '../../src/core/internal.js';
 
 describe('numbers', () => {
   it('tells exact decimals from ones a double would round', () => {

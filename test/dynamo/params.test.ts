@@ -16,7 +16,7 @@ import {
   updateParams,
 } from '../../src/dynamo/index.js';
 import type { ScanOptions } from '../../src/dynamo/index.js';
-import { isDbkitError, TransactionCanceledError } from '../../src/core/index.js';
+import { isDbkitError, TransactionCanceledError } from '../../src/core/internal.js';
 import { z } from 'zod';
 import { defineEntity } from '../../src/dynamo/index.js';
 import { defineModel } from './model.js';

@@ -1,7 +1,7 @@
 // Queries on DynamoDB Local: pagination with signed cursors, sort conditions, GSIs, filters, projections, collections and scans.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isDbkitError } from '../../src/core/index.js';
-import type { Page } from '../../src/core/index.js';
+import { isDbkitError } from '../../src/core/internal.js';
+import type { Page } from '../../src/core/internal.js';
 import type { CollectionPage, EntityItem } from '../../src/dynamo/index.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 import { defineModel, testClient } from './model.js';

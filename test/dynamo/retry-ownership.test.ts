@@ -10,7 +10,7 @@ import {
   ThrottledError,
   TimeoutError,
   VersionConflictError,
-} from '../../src/core/index.js';
+} from '../../src/core/internal.js';
 import { createDynamoClient, tx, UnprocessedItemsError } from '../../src/dynamo/index.js';
 import type { DynamoClientOptions } from '../../src/dynamo/index.js';
 import type { FaultRule } from '../../src/testing/faults/index.js';

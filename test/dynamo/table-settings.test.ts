@@ -15,7 +15,7 @@ import {
   createTableSettingsParams,
   resolveTableSettings,
 } from '../../src/dynamo/table-settings.js';
-import { silentLogger } from '../../src/core/index.js';
+import { silentLogger } from '../../src/core/internal.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';

@@ -1,7 +1,7 @@
 // Aggregation passthrough: the seed's "top 10 authors with their latest post" pipeline, and $match guarded.
 import { beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ValidationError } from '../../src/core/index.js';
+import { ValidationError } from '../../src/core/internal.js';
 import { defineCollection, mongoRepository, ObjectId, op, trusted } from '../../src/mongo/index.js';
 import type { MongoRepository, PipelineStage } from '../../src/mongo/index.js';
 import { mongoSuite } from './support.js';

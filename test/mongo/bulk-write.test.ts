@@ -1,8 +1,8 @@
 // bulkWrite on real engines: batches, a per-operation report, and nothing failed counted as written.
 import { beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConflictError, ValidationError } from '../../src/core/index.js';
-import type { OperationEvent } from '../../src/core/index.js';
+import { ConflictError, ValidationError } from '../../src/core/internal.js';
+import type { OperationEvent } from '../../src/core/internal.js';
 import { defineCollection, mongoRepository, ObjectId } from '../../src/mongo/index.js';
 import type { MongoRepository } from '../../src/mongo/index.js';
 import { mongoSuite } from './support.js';

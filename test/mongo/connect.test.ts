@@ -3,8 +3,8 @@ import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ConnectionError, ForbiddenError, ValidationError } from '../../src/core/index.js';
-import type { Logger } from '../../src/core/index.js';
+import { ConnectionError, ForbiddenError, ValidationError } from '../../src/core/internal.js';
+import type { Logger } from '../../src/core/internal.js';
 import {
   connectMongo,
   DEFAULT_MONGO_TIMEOUT_MS,

@@ -8,8 +8,8 @@ import {
   ValidationError,
   UnsupportedError,
   VersionConflictError,
-} from '../../src/core/index.js';
-import type { OperationEvent } from '../../src/core/index.js';
+} from '../../src/core/internal.js';
+import type { OperationEvent } from '../../src/core/internal.js';
 import { defineCollection, each, mongoRepository, ObjectId, op, or } from '../../src/mongo/index.js';
 import type { MongoRepository } from '../../src/mongo/index.js';
 import { mongoSuite } from './support.js';

@@ -1,7 +1,7 @@
 // Network faults on real Mongo engines: lost answers, refused and silent servers end in the right typed error within the deadline.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConnectionError, DbkitError, OutcomeUnknownError, TimeoutError } from '../../src/core/index.js';
+import { ConnectionError, DbkitError, OutcomeUnknownError, TimeoutError } from '../../src/core/internal.js';
 import { connectMongo, defineCollection, mongoRepository } from '../../src/mongo/index.js';
 import type { MongoConnection, MongoRepository } from '../../src/mongo/index.js';
 import { startTcpProxy } from '../../src/testing/faults/index.js';

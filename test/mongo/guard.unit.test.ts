@@ -1,7 +1,7 @@
 // The injection guard and update builder without a server: what they accept, rewrite and refuse.
 import { describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
-import { ValidationError } from '../../src/core/index.js';
+import { ValidationError } from '../../src/core/internal.js';
 import {
   and,
   buildUpdate,

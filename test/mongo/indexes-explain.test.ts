@@ -2,8 +2,8 @@
 import { AssertionError } from 'node:assert';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { UnsupportedError } from '../../src/core/index.js';
-import type { Logger } from '../../src/core/index.js';
+import { UnsupportedError } from '../../src/core/internal.js';
+import type { Logger } from '../../src/core/internal.js';
 import { and, connectMongo, defineCollection, mongoRepository, textSearch } from '../../src/mongo/index.js';
 import type { IndexSpec } from '../../src/mongo/index.js';
 import { mongoSuite, TEST_CURSOR_SECRET } from './support.js';

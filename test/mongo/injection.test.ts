@@ -1,7 +1,7 @@
 // The injection corpus: known NoSQL attack payloads run as real queries; each is rejected or matches nothing it should not.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ValidationError } from '../../src/core/index.js';
+import { ValidationError } from '../../src/core/internal.js';
 import { defineCollection, mongoRepository, op, trusted } from '../../src/mongo/index.js';
 import type { MongoRepository } from '../../src/mongo/index.js';
 import { mongoSuite } from './support.js';

@@ -20,8 +20,8 @@ import {
   TransientError,
   UnsupportedError,
   ValidationError,
-} from '../../src/core/index.js';
-import { toProblemDetails } from '../../src/core/index.js';
+} from '../../src/core/internal.js';
+import { toProblemDetails } from '../../src/core/internal.js';
 import {
   duplicateKeyFields,
   indexDifferences,

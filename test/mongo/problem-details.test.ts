@@ -1,7 +1,7 @@
 // What an API client sees of real Mongo errors: the right status, and never a collection, database, host or driver text.
 import { beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toProblemDetails } from '../../src/core/index.js';
+import { toProblemDetails } from '../../src/core/internal.js';
 import { defineCollection, mongoRepository, ObjectId } from '../../src/mongo/index.js';
 import type { MongoRepository } from '../../src/mongo/index.js';
 import { mongoSuite } from './support.js';

@@ -1,7 +1,7 @@
 // withTransaction: the seed's credit transfer, retries that neither skip nor double a write, and no fallback without one.
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { z } from 'zod';
-import { TransactionCanceledError, UnsupportedError } from '../../src/core/index.js';
+import { TransactionCanceledError, UnsupportedError } from '../../src/core/internal.js';
 import { defineCollection, mongoRepository, withTransaction } from '../../src/mongo/index.js';
 import type { MongoConnection, MongoRepository, TransactionContext } from '../../src/mongo/index.js';
 import { mongoSuite } from './support.js';

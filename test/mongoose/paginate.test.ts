@@ -2,7 +2,7 @@
 import mongoose from 'mongoose';
 import { beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ValidationError } from '../../src/core/index.js';
+import { ValidationError } from '../../src/core/internal.js';
 import { defineCollection, mongoRepository } from '../../src/mongo/index.js';
 import { paginate } from '../../src/mongoose/index.js';
 import type { DbkitStatics } from '../../src/mongoose/index.js';

@@ -7,8 +7,8 @@ import {
   UnsupportedError,
   ValidationError,
   VersionConflictError,
-} from '../../src/core/index.js';
-import type { OperationEvent } from '../../src/core/index.js';
+} from '../../src/core/internal.js';
+import type { OperationEvent } from '../../src/core/internal.js';
 import { dbkitPlugin, expectVersion, withMongooseTransaction } from '../../src/mongoose/index.js';
 import { seedModels } from './models.js';
 import { mongooseSuite } from './support.js';

@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInstrumentation } from '../../src/core/index.js';
-import type { Logger } from '../../src/core/index.js';
+import { createInstrumentation } from '../../src/core/internal.js';
+import type { Logger } from '../../src/core/internal.js';
 import { createPrisma, defaultPoolTimeouts, logDefinitions } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
 import { PrismaPg } from '@prisma/adapter-pg';

@@ -6,8 +6,8 @@ import {
   NotFoundError,
   VersionConflictError,
   createInstrumentation,
-} from '../../src/core/index.js';
-import type { OperationEvent } from '../../src/core/index.js';
+} from '../../src/core/internal.js';
+import type { OperationEvent } from '../../src/core/internal.js';
 import { dbkitExtension } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
 import { errorOf, openPglite, openPostgres } from './support.js';

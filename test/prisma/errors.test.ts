@@ -11,8 +11,8 @@ import {
   TimeoutError,
   TransientError,
   toProblemDetails,
-} from '../../src/core/index.js';
-import type { DbkitError } from '../../src/core/index.js';
+} from '../../src/core/internal.js';
+import type { DbkitError } from '../../src/core/internal.js';
 import { dbkitExtension, transactionWithRetry } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
 import { PrismaClient } from './generated/client/client.js';

@@ -1,7 +1,7 @@
 // Keyset pagination with signed cursors over 10,000 rows while rows are inserted, on PGlite and PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError, createCursorCodec } from '../../src/core/index.js';
+import { ValidationError, createCursorCodec } from '../../src/core/internal.js';
 import { dbkitExtension } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
 import { errorOf, openPglite, openPostgres } from './support.js';

@@ -6,7 +6,7 @@ import {
   InternalError,
   TransientError,
   toProblemDetails,
-} from '../../src/core/index.js';
+} from '../../src/core/internal.js';
 import {
   columnsFromConstraintName,
   keysetWhere,

@@ -1,6 +1,6 @@
 // DynamoDB under faults a production table sees: random throttling, lost answers, a cut batch, a black hole, a retried transaction. No acknowledged write lost, none applied twice, every call settled by its deadline.
 import { expect, it } from 'vitest';
-import { DbkitError, OutcomeUnknownError, ThrottledError, TimeoutError } from '../../src/core/index.js';
+import { DbkitError, OutcomeUnknownError, ThrottledError, TimeoutError } from '../../src/core/internal.js';
 import { tx, UnprocessedItemsError } from '../../src/dynamo/index.js';
 import type { DynamoClientOptions } from '../../src/dynamo/index.js';
 import { seededRandom, throttleShare } from '../../src/testing/faults/index.js';

@@ -1,7 +1,7 @@
 // Reliability of dbkit/mongo under network faults on every Mongo engine: nothing acknowledged is lost, nothing applied twice, every call ends in time with a typed error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConnectionError, DbkitError, OutcomeUnknownError, TimeoutError } from '../../src/core/index.js';
+import { ConnectionError, DbkitError, OutcomeUnknownError, TimeoutError } from '../../src/core/internal.js';
 import { connectMongo, defineCollection, mongoRepository } from '../../src/mongo/index.js';
 import type { MongoConnection } from '../../src/mongo/index.js';
 import { seededRandom, startTcpProxy } from '../../src/testing/faults/index.js';

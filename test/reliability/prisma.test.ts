@@ -9,7 +9,7 @@ import {
   DbkitError,
   OutcomeUnknownError,
   TimeoutError,
-} from '../../src/core/index.js';
+} from '../../src/core/internal.js';
 import { createPrisma, dbkitExtension } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
 import { PrismaClient } from '../prisma/generated/client/client.js';

@@ -1,7 +1,7 @@
 // OpenTelemetry through a DynamoDB client on DynamoDB Local: semantic-convention spans and durations of real requests.
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ConflictError } from '../../src/core/index.js';
+import { ConflictError } from '../../src/core/internal.js';
 import { createDynamoClient } from '../../src/dynamo/index.js';
 import type { DynamoClient } from '../../src/dynamo/index.js';
 import { CURSOR_SECRET, defineModel, testClient } from '../dynamo/model.js';

@@ -2,7 +2,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConflictError } from '../../src/core/index.js';
+import { ConflictError } from '../../src/core/internal.js';
 import { connectMongo, defineCollection, mongoRepository } from '../../src/mongo/index.js';
 import type { MongoConnection } from '../../src/mongo/index.js';
 import { mongoSuite } from '../mongo/support.js';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../src/core/index.js';
+import { ConflictError } from '../../src/core/internal.js';
 import { dbkitExtension } from '../../src/prisma/index.js';
 import { describeEngine } from '../helpers/engines.js';
 import { errorOf, openPglite, openPostgres } from '../prisma/support.js';

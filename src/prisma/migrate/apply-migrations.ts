@@ -1,7 +1,7 @@
 // Applies Prisma-layout migrations without the Prisma CLI, recording them exactly as `prisma migrate deploy` does.
 import { randomUUID } from 'node:crypto';
-import { DbkitError, TimeoutError } from '../../core/index.js';
-import { sleep } from '../../core/index.js';
+import { DbkitError, TimeoutError } from '../../core/internal.js';
+import { sleep } from '../../core/internal.js';
 import { readMigrations } from './migration-files.js';
 import type { MigrationFile } from './migration-files.js';
 import type { SqlSession, SqlSessionSource } from './sql-session.js';

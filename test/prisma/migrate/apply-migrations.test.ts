@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDbkitError } from '../../../src/core/index.js';
+import { isDbkitError } from '../../../src/core/internal.js';
 import {
   PRISMA_MIGRATE_LOCK_KEY,
   applyMigrations,
