@@ -1,4 +1,82 @@
-// dbkit/testing: real local engines (PostgreSQL, DynamoDB Local, FerretDB, mongo-java-server) for tests.
-export * from './engines/index.js';
-export * from './faults/index.js';
-export * from './kit/index.js';
+// dbkit/testing: real local engines, fault injection and per-file isolation for your test suites.
+export {
+  ensureEngine,
+  ensureEngines,
+  stopEngine,
+  engineStatus,
+  EngineStartError,
+  MissingPrerequisiteError,
+  DYNAMODB_LOCAL_VERSION,
+  FERRETDB_VERSION,
+  MONGO_JAVA_SERVER_VERSION,
+} from './engines/index.js';
+export type {
+  EngineName,
+  EngineOptions,
+  EngineEvent,
+  EngineSource,
+  StartedEngine,
+  EngineOutcome,
+  EngineStatus,
+} from './engines/index.js';
+export {
+  startFaultProxy,
+  throttleShare,
+  startTcpProxy,
+  NonLoopbackUpstreamError,
+  seededRandom,
+} from './faults/index.js';
+export type {
+  FaultProxy,
+  FaultAction,
+  FaultRule,
+  ThrottleShareOptions,
+  TcpDirection,
+  TcpFaultMode,
+  TcpProxy,
+  TcpProxyOptions,
+} from './faults/index.js';
+export {
+  useIsolated,
+  createPostgresContext,
+  createPgliteContext,
+  createDynamoContext,
+  createMongoContext,
+  seedSql,
+  seedPrisma,
+  provideEngine,
+  defaultProviders,
+  builtinProvider,
+  memoryServerProvider,
+  testcontainersProvider,
+  CONTAINER_IMAGES,
+} from './kit/index.js';
+export type {
+  HookRegistrar,
+  IsolatedContext,
+  SuiteHooks,
+  UseIsolatedOptions,
+  SqlResetStrategy,
+  SqlTestContext,
+  SqlSeedData,
+  PostgresContextOptions,
+  PostgresTestContext,
+  PgliteContextOptions,
+  PgliteTestContext,
+  DynamoContextOptions,
+  DynamoSeedData,
+  DynamoTestContext,
+  MongoContextOptions,
+  MongoSeedData,
+  MongoTestContext,
+  CreateManyRow,
+  PrismaModelName,
+  PrismaSeedData,
+  SeedPrismaOptions,
+  EngineKind,
+  EngineProvider,
+  ProvidedEngine,
+  ProvideOutcome,
+  ProviderName,
+  ProviderSkip,
+} from './kit/index.js';
