@@ -6,6 +6,9 @@ interface PooledClient {
   readonly _txStatus?: string | null;
   readonly _activeQuery?: unknown;
   readonly _queryQueue?: readonly unknown[];
+  /** Older pg (8.16 among them) names them without the underscore; recent pg keeps those as deprecated getters. */
+  readonly activeQuery?: unknown;
+  readonly queryQueue?: readonly unknown[];
   end(): unknown;
   on?(event: 'error', listener: () => void): unknown;
 }
@@ -19,13 +22,17 @@ const GUARDED = Symbol.for('dbkit.prisma.poolGuard');
 
 /**
  * Why a client handed back to the pool must not be reused, or `undefined` when it is clean.
- * `T` (in a transaction) and `E` (in a failed one) come from the server's last ReadyForQuery.
+ * `T` (in a transaction) and `E` (in a failed one) come from the server's last ReadyForQuery, on pg
+ * versions that keep it; on older ones a statement still in flight is the sign.
  */
 export function unsafeToReuse(client: PooledClient): string | undefined {
   const status = client.getTransactionStatus?.() ?? client._txStatus;
   if (status === 'T' || status === 'E') return `transaction still open (status ${status})`;
-  if (client._activeQuery) return 'a statement is still waiting for its answer';
-  if ((client._queryQueue?.length ?? 0) > 0) return 'statements are still queued';
+  // Read the old names only where the new ones are absent: on recent pg the old getters warn.
+  const active = '_activeQuery' in client ? client._activeQuery : client.activeQuery;
+  const queue = '_queryQueue' in client ? client._queryQueue : client.queryQueue;
+  if (active !== undefined && active !== null) return 'a statement is still waiting for its answer';
+  if ((queue?.length ?? 0) > 0) return 'statements are still queued';
   return undefined;
 }
 

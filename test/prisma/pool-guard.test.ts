@@ -22,6 +22,10 @@ describe('unsafeToReuse', () => {
     expect(unsafeToReuse(client({ _txStatus: 'T' }))).toMatch(/status T/); // pg before getTransactionStatus()
     expect(unsafeToReuse(client({ _txStatus: 'I', _activeQuery: {} }))).toMatch(/waiting for its answer/);
     expect(unsafeToReuse(client({ _txStatus: 'I', _queryQueue: [{}] }))).toMatch(/queued/);
+    // older pg (8.16): no transaction status, and the fields without their underscore
+    expect(unsafeToReuse(client({ activeQuery: null, queryQueue: [] }))).toBeUndefined();
+    expect(unsafeToReuse(client({ activeQuery: {}, queryQueue: [] }))).toMatch(/waiting for its answer/);
+    expect(unsafeToReuse(client({ activeQuery: null, queryQueue: [{}] }))).toMatch(/queued/);
   });
 });
 
