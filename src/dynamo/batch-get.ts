@@ -1,13 +1,14 @@
 // BatchGetItem in chunks of 100 with bounded concurrency under one deadline; unprocessed keys resent with core backoff; results in the caller's order.
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
-import { callDeadline, chunk, keyId, pick, processChunks } from './batching.js';
-import type { BatchOptions } from './batch-write.js';
+import { chunk, keyId, pick, runBatch } from './batching.js';
+import type { BatchOptions } from './batching.js';
 import type { AnyEntity, EntityTypes } from './entity.js';
 import { UnprocessedItemsError } from './batch-errors.js';
 import type { UnprocessedEntry } from './batch-errors.js';
 import { dynamoLimits } from './limits.js';
-import { run, spec, withCapacity } from './runtime.js';
+import { dynamoOperations } from './operations.js';
+import { withCapacity } from './runtime.js';
 import type { Runtime } from './runtime.js';
 
 /** One key to read in a batch, with the entity that parses it. */
@@ -86,40 +87,35 @@ export async function batchGet(
   requests: readonly BatchGetRequest[],
   options: BatchOptions & { consistent?: boolean } = {},
 ): Promise<(Record<string, unknown> | null)[]> {
-  const policy = options.retry ?? runtime.retry;
   const distinct = new Map<string, BatchGetRequest>();
   for (const r of requests) distinct.set(keyId(r.table, r.key), r);
   const found = new Map<string, Record<string, unknown>>();
   const target = [...new Set(requests.map((r) => r.table))].join(',');
-  const opSpec = spec('batchGet', target, 'read', true);
   const entityByTable = new Map(requests.map((r) => [r.table, r.entity]));
-  const signal = callDeadline(options.signal, options.timeoutMs ?? runtime.timeoutMs);
-  const callOptions = signal === undefined ? options : { ...options, signal };
-  const outcome = await processChunks(
+  const outcome = await runBatch(
+    runtime,
+    dynamoOperations.batchGet,
+    target,
     chunk([...distinct.values()], dynamoLimits.batchGetKeys),
-    { concurrency: options.concurrency ?? runtime.batchConcurrency, retry: policy, signal },
-    async (pending) => {
-      const params = withCapacity(runtime, toParams(pending, options.consistent === true));
-      const out = await run(
-        runtime,
-        opSpec,
-        (attemptSignal) =>
-          runtime.document.send(
-            new BatchGetCommand(params),
-            attemptSignal === undefined ? {} : { abortSignal: attemptSignal },
-          ),
-        callOptions,
-      );
-      for (const [table, items] of Object.entries(out.Responses ?? {})) {
-        const entity = entityByTable.get(table);
-        if (entity === undefined) continue;
-        for (const item of items) found.set(keyId(table, pick(item, tableKeyNames(entity))), item);
-      }
-      const unprocessed = new Set<string>();
-      for (const [table, keys] of Object.entries(out.UnprocessedKeys ?? {})) {
-        for (const key of keys.Keys ?? []) unprocessed.add(keyId(table, key));
-      }
-      return unprocessed.size === 0 ? [] : pending.filter((r) => unprocessed.has(keyId(r.table, r.key)));
+    options,
+    {
+      send: (pending, signal) =>
+        runtime.document.send(
+          new BatchGetCommand(withCapacity(runtime, toParams(pending, options.consistent === true))),
+          signal === undefined ? {} : { abortSignal: signal },
+        ),
+      unprocessed: (out, pending) => {
+        for (const [table, items] of Object.entries(out.Responses ?? {})) {
+          const entity = entityByTable.get(table);
+          if (entity === undefined) continue;
+          for (const item of items) found.set(keyId(table, pick(item, tableKeyNames(entity))), item);
+        }
+        const unprocessed = new Set<string>();
+        for (const [table, keys] of Object.entries(out.UnprocessedKeys ?? {})) {
+          for (const key of keys.Keys ?? []) unprocessed.add(keyId(table, key));
+        }
+        return unprocessed.size === 0 ? [] : pending.filter((r) => unprocessed.has(keyId(r.table, r.key)));
+      },
     },
   );
   const left = [...outcome.unprocessed, ...outcome.unknown];

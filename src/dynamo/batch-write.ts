@@ -2,13 +2,15 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../core/internal.js';
-import { callDeadline, chunk, keyId, pick, processChunks } from './batching.js';
+import { chunk, keyId, pick, runBatch } from './batching.js';
+import type { BatchOptions } from './batching.js';
 import type { AnyEntity, EntityTypes } from './entity.js';
 import { UnprocessedItemsError } from './batch-errors.js';
 import type { UnprocessedEntry } from './batch-errors.js';
 import { dynamoLimits } from './limits.js';
-import { run, spec, withCapacity } from './runtime.js';
-import type { CallOptions, Runtime } from './runtime.js';
+import { dynamoOperations } from './operations.js';
+import { withCapacity } from './runtime.js';
+import type { Runtime } from './runtime.js';
 
 /** One write in a batch: built by `batchPut` / `batchDelete`, so it knows its entity and key. */
 export interface BatchWriteRequest {
@@ -140,11 +142,7 @@ function unprocessedIds(
   return ids;
 }
 
-/** Options of batch operations. */
-export interface BatchOptions extends CallOptions {
-  /** Parallel requests. Default: the client's `batchConcurrency` (4). */
-  concurrency?: number;
-}
+export type { BatchOptions } from './batching.js';
 
 /** What a batch write did. */
 export interface BatchWriteResult {
@@ -181,29 +179,24 @@ export async function batchWrite(
   options: BatchOptions = {},
 ): Promise<BatchWriteResult> {
   checkDuplicates(requests);
-  const policy = options.retry ?? runtime.retry;
   const target = [...new Set(requests.map((r) => r.table))].join(',');
-  const opSpec = spec('batchWrite', target, 'write', true);
-  const signal = callDeadline(options.signal, options.timeoutMs ?? runtime.timeoutMs);
-  const callOptions = signal === undefined ? options : { ...options, signal };
-  const outcome = await processChunks(
+  const outcome = await runBatch(
+    runtime,
+    dynamoOperations.batchWrite,
+    target,
     chunk(requests, dynamoLimits.batchWriteItems),
-    { concurrency: options.concurrency ?? runtime.batchConcurrency, retry: policy, signal },
-    async (pending) => {
-      const params = withCapacity(runtime, toParams(pending));
-      const out = await run(
-        runtime,
-        opSpec,
-        (attemptSignal) =>
-          runtime.document.send(
-            new BatchWriteCommand(params),
-            attemptSignal === undefined ? {} : { abortSignal: attemptSignal },
-          ),
-        callOptions,
-        () => pending.length,
-      );
-      const ids = unprocessedIds(out, pending);
-      return ids.size === 0 ? [] : pending.filter((r) => ids.has(r.id));
+    options,
+    {
+      send: (pending, signal) =>
+        runtime.document.send(
+          new BatchWriteCommand(withCapacity(runtime, toParams(pending))),
+          signal === undefined ? {} : { abortSignal: signal },
+        ),
+      unprocessed: (out, pending) => {
+        const ids = unprocessedIds(out, pending);
+        return ids.size === 0 ? [] : pending.filter((r) => ids.has(r.id));
+      },
+      count: (_out, pending) => pending.length,
     },
   );
   const left = outcome.unprocessed.length + outcome.unknown.length;

@@ -1,6 +1,14 @@
-// Helpers shared by batch operations: chunking, bounded concurrency, a stable identity for keys, and the one loop that sends chunks and sorts every item into done / unprocessed / unknown.
+// Helpers shared by batch operations: chunking, bounded concurrency, a stable identity for keys, and the one loop that sends chunks (each a declared operation) and sorts every item into done / unprocessed / unknown.
 import { backoffDelay, DbkitError, defaultRetryPolicy, sleep } from '../core/internal.js';
-import type { RetryPolicy } from '../core/internal.js';
+import type { CallOptions, Operation, RetryPolicy } from '../core/internal.js';
+import { runDynamo } from './operations.js';
+import type { Runtime } from './runtime.js';
+
+/** Options of batch operations. */
+export interface BatchOptions extends CallOptions {
+  /** Parallel requests. Default: the client's `batchConcurrency` (4). */
+  concurrency?: number | undefined;
+}
 
 /**
  * Splits a list into chunks of at most `size`.
@@ -187,4 +195,57 @@ export function callDeadline(
   const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
   if (timeout === undefined) return signal;
   return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+}
+
+/** How {@link runBatch} sends one chunk and reads what DynamoDB left of it. */
+export interface BatchSend<R, O> {
+  /** Sends the chunk's request once (one attempt of the executor). */
+  send: (pending: readonly R[], signal: AbortSignal | undefined) => Promise<O>;
+  /** The items of `pending` DynamoDB returned unprocessed. */
+  unprocessed: (out: O, pending: readonly R[]) => readonly R[];
+  /** The number of items a chunk's answer holds, for events. */
+  count?: (out: O, pending: readonly R[]) => number | undefined;
+}
+
+/**
+ * Runs a batch operation: every chunk is `operation` run through {@link runDynamo} (which retries
+ * what is safe), all under one deadline (the call's `timeoutMs`, default the client's), and the items
+ * DynamoDB leaves unprocessed go round {@link processChunks}' loop. Never throws for a chunk: the
+ * outcome says where every item ended.
+ *
+ * @example
+ * ```ts
+ * const outcome = await runBatch(runtime, dynamoOperations.batchWrite, 'app', chunks, options, { send, unprocessed })
+ * ```
+ */
+export function runBatch<R, O>(
+  runtime: Runtime,
+  operation: Operation,
+  target: string,
+  chunks: readonly (readonly R[])[],
+  options: BatchOptions,
+  how: BatchSend<R, O>,
+): Promise<ChunkOutcome<R>> {
+  const signal = callDeadline(options.signal, options.timeoutMs ?? runtime.timeoutMs);
+  const callOptions = signal === undefined ? options : { ...options, signal };
+  const count = how.count;
+  return processChunks(
+    chunks,
+    {
+      concurrency: options.concurrency ?? runtime.batchConcurrency,
+      retry: options.retry ?? runtime.retry,
+      signal,
+    },
+    async (pending) => {
+      const out = await runDynamo(
+        runtime,
+        operation,
+        target,
+        (attemptSignal) => how.send(pending, attemptSignal),
+        callOptions,
+        count === undefined ? {} : { count: (o) => count(o, pending) },
+      );
+      return how.unprocessed(out, pending);
+    },
+  );
 }

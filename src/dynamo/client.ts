@@ -25,8 +25,8 @@ import type { CollectionPage, CollectionQueryInput } from './collection.js';
 import { deleteTable, ensureTable } from './create-table.js';
 import type { CreateTableOptions } from './create-table.js';
 import type { AnyEntity, Entity, EntityTypes } from './entity.js';
-import { bindEntity } from './entity-client.js';
-import type { EntityClient } from './entity-client.js';
+import { bindEntity } from './repository.js';
+import type { EntityClient } from './repository.js';
 import { mapDynamoError } from './errors.js';
 import { defaultTimeoutMs } from './runtime.js';
 import type { DynamoClientOptions } from './client-options.js';
@@ -34,12 +34,13 @@ import { acquireSharedClient, createSdkClient, documentFor } from './sdk-client.
 
 export type { DynamoClientOptions } from './client-options.js';
 export { createDocumentClient, createSdkClient } from './sdk-client.js';
-import type { CallOptions, Runtime } from './runtime.js';
+import type { CallOptions } from '../core/internal.js';
+import type { Runtime } from './runtime.js';
 import { scanAll, scanPage } from './scan.js';
 import type { ScanAllOptions, ScanItem, ScanOptions } from './scan.js';
 import type { Table } from './table.js';
-import { transactGet, transactWrite } from './transact.js';
-import type { TransactGetItem, TransactWriteItem, TransactWriteOptions } from './transact.js';
+import { transactGet, transactWrite } from './transaction.js';
+import type { TransactGetItem, TransactWriteItem, TransactWriteOptions } from './transaction.js';
 
 /** The dbkit DynamoDB client. */
 export interface DynamoClient {

@@ -6,7 +6,8 @@ import type { AnyEntity, EntityItem } from './entity.js';
 import { ExpressionContext } from './expressions.js';
 import { sendQuery } from './query.js';
 import type { BuiltQuery } from './query.js';
-import type { CallOptions, Runtime } from './runtime.js';
+import type { CallOptions } from '../core/internal.js';
+import type { Runtime } from './runtime.js';
 
 /** One page of a collection query: items grouped by the collection's keys, and the next cursor. */
 export interface CollectionPage<M extends Record<string, AnyEntity>> {

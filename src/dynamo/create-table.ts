@@ -10,8 +10,10 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { awsErrorName } from './errors.js';
-import { defaultTimeoutMs, run, spec } from './runtime.js';
-import type { CallOptions, Runtime } from './runtime.js';
+import { dynamoOperations, runDynamo } from './operations.js';
+import { defaultTimeoutMs } from './runtime.js';
+import type { CallOptions } from '../core/internal.js';
+import type { Runtime } from './runtime.js';
 import type { Table } from './table.js';
 import { createTableParams } from './table-params.js';
 import type { Billing } from './table-params.js';
@@ -58,11 +60,11 @@ export async function ensureTable(
   table: Table,
   options: CreateTableOptions = {},
 ): Promise<boolean> {
-  const opSpec = spec('createTable', table.name, 'write', true);
   let created = false;
-  await run(
+  await runDynamo(
     runtime,
-    opSpec,
+    dynamoOperations.createTable,
+    table.name,
     async (signal) => {
       const abort = signal === undefined ? {} : { abortSignal: signal };
       try {
@@ -141,9 +143,10 @@ export async function deleteTable(
   options: CallOptions & { waitSeconds?: number } = {},
 ): Promise<void> {
   const name = typeof table === 'string' ? table : table.name;
-  await run(
+  await runDynamo(
     runtime,
-    spec('deleteTable', name, 'write', true),
+    dynamoOperations.deleteTable,
+    name,
     async (signal) => {
       try {
         await runtime.client.send(

@@ -2,7 +2,7 @@
 import { ConflictError, DbkitError, InternalError, ValidationError } from '../core/internal.js';
 import type { CursorBinding, CursorCodec, OperationSpec } from '../core/internal.js';
 import { awsErrorName, mapDynamoError } from './errors.js';
-import { openKey } from './runtime.js';
+import { openKey } from './pagination.js';
 
 /** What a Dynamoose query or scan resolves to: its items, and `lastKey` when there is more. */
 export type DynamooseResponse<I> = I[] & { lastKey?: unknown };

@@ -7,6 +7,7 @@ import {
   ForbiddenError,
   InternalError,
   LimitExceededError,
+  NotFoundError,
   ThrottledError,
   TransactionCanceledError,
   TransientError,
@@ -156,9 +157,66 @@ function httpStatus(err: unknown): number | undefined {
 }
 
 /**
- * Maps any error from the AWS SDK into a dbkit error; the SDK error is the `cause`. A
- * ConditionalCheckFailed here (without operation context) is a ConditionFailedError; operations
- * that know better (create, versioned writes) map it themselves.
+ * What an operation declared that decides what its failed condition means: the entity it wrote, a
+ * create (the item must not exist), an expected version, whether the item must exist; and for a
+ * transaction, the items in order (for per-item cancellation reasons).
+ */
+export interface ErrorContext {
+  /** The entity written, named in messages. */
+  entity?: string;
+  /** The attributes of the entity's primary key, reported as the conflicting fields of a create. */
+  keyFields?: readonly string[];
+  /** A create: a failed condition means an item with this key exists. */
+  create?: boolean;
+  /** The version a versioned write expected. */
+  expectedVersion?: number | undefined;
+  /** The write needs the item to exist (update, delete, versioned put). */
+  mustExist?: boolean;
+  /** A transaction's items, in the caller's order. */
+  items?: readonly TransactionItemInfo[];
+}
+
+// Writes with a condition ask for ReturnValuesOnConditionCheckFailure=ALL_OLD, so no Item means no item.
+function oldVersion(err: unknown): { exists: boolean; version: number | undefined } {
+  const item = (err as { Item?: Record<string, { N?: string } | number> }).Item;
+  if (item === undefined) return { exists: false, version: undefined };
+  const v = item.version;
+  const version = typeof v === 'number' ? v : v?.N === undefined ? undefined : Number(v.N);
+  return { exists: Object.keys(item).length > 0, version };
+}
+
+// A ConditionalCheckFailed, read by what the operation declared: conflict, not found, version conflict or condition failed.
+function conditionFailed(
+  err: unknown,
+  spec: OperationSpec,
+  context: ErrorContext,
+  base: DbkitErrorOptions,
+): DbkitError {
+  const entity = context.entity ?? 'The item';
+  if (context.create === true) {
+    return new ConflictError(`${entity} already exists with this key`, {
+      ...base,
+      code: 'conflict.exists',
+      fields: [...(context.keyFields ?? [])],
+    });
+  }
+  const old = oldVersion(err);
+  if (!old.exists && context.mustExist === true)
+    return new NotFoundError(`${entity} not found`, { ...base, code: 'not_found' });
+  const expected = context.expectedVersion;
+  if (expected !== undefined && (old.version === undefined || old.version !== expected))
+    return versionConflict(spec, entity, expected, old.version, err);
+  return new ConditionFailedError(`The condition on ${spec.operation} did not hold`, {
+    ...base,
+    code: 'condition_failed',
+  });
+}
+
+/**
+ * Maps any error from the AWS SDK into a dbkit error; the SDK error is the `cause`. This is the one
+ * place DynamoDB errors are refined: a ConditionalCheckFailed becomes a ConflictError (a create),
+ * NotFoundError (the item had to exist), VersionConflictError (an expected version) or
+ * ConditionFailedError, from what the operation declared in `context`.
  *
  * `notApplied` is true only where DynamoDB certainly did nothing: throttling, a connection that never
  * opened, a request refused as invalid or forbidden, a canceled transaction. A 5xx, a reset
@@ -171,11 +229,7 @@ function httpStatus(err: unknown): number | undefined {
  * const config = { instrumentation, retry: {}, mapError: mapDynamoError }
  * ```
  */
-export function mapDynamoError(
-  err: unknown,
-  spec: OperationSpec,
-  items: readonly TransactionItemInfo[] = [],
-): DbkitError {
+export function mapDynamoError(err: unknown, spec: OperationSpec, context: ErrorContext = {}): DbkitError {
   if (err instanceof DbkitError) return err;
   const base: DbkitErrorOptions = {
     engine: 'dynamodb',
@@ -186,12 +240,7 @@ export function mapDynamoError(
   const name = awsErrorName(err);
   const message = messageOf(err);
   const status = httpStatus(err);
-  if (name === 'ConditionalCheckFailedException') {
-    return new ConditionFailedError(`The condition on ${spec.operation} did not hold`, {
-      ...base,
-      code: 'condition_failed',
-    });
-  }
+  if (name === 'ConditionalCheckFailedException') return conditionFailed(err, spec, context, base);
   if (name !== undefined && throttleNames.has(name)) {
     return new ThrottledError(`DynamoDB throttled ${spec.operation} on ${spec.target}: ${message}`, {
       ...base,
@@ -228,7 +277,7 @@ export function mapDynamoError(
     });
   }
   if (name === 'TransactionCanceledException') {
-    const reasons = cancellationReasons(err, items);
+    const reasons = cancellationReasons(err, context.items);
     const retryable = isRetryableCancellation(reasons);
     const failed = reasons.filter((r) => r.code !== 'None');
     const detail = failed

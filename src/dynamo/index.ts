@@ -15,7 +15,7 @@ export type {
   KeyTemplates,
   ManagedFields,
 } from './entity.js';
-export type { EntityClient, EntityParams } from './entity-client.js';
+export type { EntityClient, EntityParams } from './repository.js';
 export { parseTemplate, composeKey } from './key-template.js';
 export type {
   TemplateVars,
@@ -49,8 +49,8 @@ export { batchGetKey, batchGetParams } from './batch-get.js';
 export type { BatchGetRequest } from './batch-get.js';
 export { batchPut, batchDelete, batchWriteParams } from './batch-write.js';
 export type { BatchWriteRequest, BatchOptions, BatchWriteResult } from './batch-write.js';
-export { tx, txGet, transactWriteParams, transactGetParams } from './transact.js';
-export type { TransactWriteItem, TransactGetItem, TransactWriteOptions } from './transact.js';
+export { tx, txGet, transactWriteParams, transactGetParams } from './transaction.js';
+export type { TransactWriteItem, TransactGetItem, TransactWriteOptions } from './transaction.js';
 export { createTableParams } from './create-table.js';
 export type { Billing, CreateTableOptions } from './create-table.js';
 export {
@@ -63,7 +63,6 @@ export type { BatchReport, UnprocessedEntry } from './errors.js';
 export { itemSize, checkItemSize, dynamoLimits } from './limits.js';
 export { isExactNumber, unmarshallNumber, convertNumbers } from './numbers.js';
 export type { NumberMode } from './numbers.js';
-export type { CallOptions } from './runtime.js';
 export { entityAccess, serviceIamPolicy } from './iam-policy.js';
 export type {
   ArnContext,

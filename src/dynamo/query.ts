@@ -9,8 +9,11 @@ import type { AnyEntity, EntityTypes } from './entity.js';
 import { ExpressionContext, projection } from './expressions.js';
 import type { KeyTemplate } from './key-template.js';
 import { convertNumbers } from './numbers.js';
-import { decodeKey, run, spec, withCapacity } from './runtime.js';
-import type { CallOptions, Runtime } from './runtime.js';
+import { dynamoOperations, runDynamo } from './operations.js';
+import { decodeKey } from './pagination.js';
+import { withCapacity } from './runtime.js';
+import type { CallOptions } from '../core/internal.js';
+import type { Runtime } from './runtime.js';
 
 /**
  * A condition on the sort key, given as the template's attributes. `eq` needs all of them; the
@@ -222,13 +225,14 @@ export async function sendQuery(
     params.ExclusiveStartKey = decodeKey(runtime, cursor, built.binding);
   }
   const target = built.params.TableName ?? '';
-  const out: QueryCommandOutput = await run(
+  const out: QueryCommandOutput = await runDynamo(
     runtime,
-    spec('query', target, 'read', true),
+    dynamoOperations.query,
+    target,
     (signal) =>
       runtime.document.send(new QueryCommand(params), signal === undefined ? {} : { abortSignal: signal }),
     options,
-    (r) => r.Count,
+    { count: (r) => r.Count },
   );
   const next =
     out.LastEvaluatedKey === undefined ? null : runtime.cursors.encode(out.LastEvaluatedKey, built.binding);

@@ -1,19 +1,19 @@
-// An entity bound to a client: the repository operations (create, get, put, update, delete, query, list) sent through core's executor.
+// The repository: an entity bound to a client (create, get, put, update, delete, query, list, batches, scans), each a declared operation run through one adapter.
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError } from '../core/internal.js';
-import type { DbkitError, OperationSpec, Page, Repository } from '../core/internal.js';
+import type { CallOptions, Page, Repository } from '../core/internal.js';
 import { batchGet, batchGetKey } from './batch-get.js';
 import { batchDelete, batchPut, batchWrite } from './batch-write.js';
 import type { BatchOptions, BatchWriteResult } from './batch-write.js';
 import type { AnyEntity, Entity, EntityTypes } from './entity.js';
-import { awsErrorName, mapDynamoError, versionConflict } from './errors.js';
+import type { ErrorContext } from './errors.js';
 import { deleteIsIdempotent, putIsIdempotent, updateIsIdempotent } from './idempotency.js';
 import { createParams, deleteParams, getParams, putParams, updateParams } from './item-params.js';
 import type { DeleteOptions, GetOptions, PutOptions, UpdateOptions } from './item-params.js';
 import { queryAll, queryPage } from './query.js';
 import type { QueryAllOptions, QueryInput, QueryResult } from './query.js';
-import { run, spec, withCapacity } from './runtime.js';
-import type { CallOptions, Runtime } from './runtime.js';
+import { dynamoOperations as ops, runDynamo } from './operations.js';
+import { withCapacity } from './runtime.js';
+import type { Runtime } from './runtime.js';
 import { scanAll, scanPage } from './scan.js';
 import type { ScanAllOptions, ScanOptions } from './scan.js';
 import type { UpdateActions } from './update-builder.js';
@@ -100,54 +100,6 @@ export interface EntityClient<T extends EntityTypes> extends Repository<
   scanAll(options: ScanAllOptions): AsyncGenerator<Page<T['item']>, void, undefined>;
 }
 
-interface ConditionContext {
-  create?: boolean;
-  expectedVersion?: number | undefined;
-  mustExist: boolean;
-}
-
-function oldVersion(err: unknown): { exists: boolean; version: number | undefined } {
-  // Writes with a condition ask for ReturnValuesOnConditionCheckFailure=ALL_OLD, so no Item means no item.
-  const item = (err as { Item?: Record<string, { N?: string } | number> }).Item;
-  if (item === undefined) return { exists: false, version: undefined };
-  const v = item.version;
-  const version = typeof v === 'number' ? v : v?.N === undefined ? undefined : Number(v.N);
-  return { exists: Object.keys(item).length > 0, version };
-}
-
-/** Maps a ConditionalCheckFailed by what the operation asked for: conflict, not found, version conflict or condition failed. */
-function conditionError(
-  err: unknown,
-  entity: AnyEntity,
-  opSpec: OperationSpec,
-  ctx: ConditionContext,
-): DbkitError {
-  if (awsErrorName(err) !== 'ConditionalCheckFailedException') return mapDynamoError(err, opSpec);
-  const base = {
-    engine: 'dynamodb' as const,
-    operation: opSpec.operation,
-    target: opSpec.target,
-    cause: err,
-  };
-  if (ctx.create === true) {
-    return new ConflictError(`${entity.name} already exists with this key`, {
-      ...base,
-      code: 'conflict.exists',
-      fields: [...(entity.keys.primary?.pk.attributes ?? []), ...(entity.keys.primary?.sk?.attributes ?? [])],
-    });
-  }
-  const old = oldVersion(err);
-  if (!old.exists && ctx.mustExist)
-    return new NotFoundError(`${entity.name} not found`, { ...base, code: 'not_found' });
-  if (
-    ctx.expectedVersion !== undefined &&
-    (old.version === undefined || old.version !== ctx.expectedVersion)
-  ) {
-    return versionConflict(opSpec, entity.name, ctx.expectedVersion, old.version, err);
-  }
-  return mapDynamoError(err, opSpec);
-}
-
 function abortOf(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal === undefined ? {} : { abortSignal: signal };
 }
@@ -163,18 +115,15 @@ function abortOf(signal: AbortSignal | undefined): { abortSignal?: AbortSignal }
 export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Entity<T>): EntityClient<T> {
   const e = entity as unknown as AnyEntity;
   const target = e.table.name;
-  // A write is idempotent only when sending it twice cannot apply it twice or misreport it: the
-  // executor re-sends those after a lost answer and reports the others as outcome unknown.
-  const specs = {
-    get: spec('get', target, 'read', true),
-    create: spec('create', target, 'write', false),
-    put: spec('put', target, 'write', true),
-    putGuarded: spec('put', target, 'write', false),
-    update: spec('update', target, 'write', false),
-    updateFixed: spec('update', target, 'write', true),
-    delete: spec('delete', target, 'write', false),
-    deleteIfPresent: spec('delete', target, 'write', true),
-  };
+  const primary = e.keys.primary;
+  const keyFields = [...(primary?.pk.attributes ?? []), ...(primary?.sk?.attributes ?? [])];
+  // What a failed condition of each write means (see mapDynamoError).
+  const declared = (context: Omit<ErrorContext, 'entity' | 'keyFields'>): ErrorContext => ({
+    entity: e.name,
+    keyFields,
+    ...context,
+  });
+  const createErrors = declared({ create: true });
   const keyAttrs = new Set(
     Object.values(e.keys).flatMap((k) => (k.skName === undefined ? [k.pkName] : [k.pkName, k.skName])),
   );
@@ -194,54 +143,48 @@ export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Enti
   const client = {
     entity,
     params,
-    async create(input: T['input'], options: CallOptions & { now?: string } = {}) {
+    async create(input: T['input'], options: CallOptions & { now?: string | undefined } = {}) {
       const p = withCapacity(
         runtime,
         createParams<T>(entity, input, options.now === undefined ? {} : { now: options.now }),
       );
-      await run(
+      await runDynamo(
         runtime,
-        specs.create,
-        async (signal) => {
-          try {
-            return await runtime.document.send(new PutCommand(p), abortOf(signal));
-          } catch (err) {
-            throw conditionError(err, e, specs.create, { create: true, mustExist: false });
-          }
-        },
+        ops.create,
+        target,
+        (signal) => runtime.document.send(new PutCommand(p), abortOf(signal)),
         options,
+        { errors: createErrors },
       );
       return strip(p.Item as Record<string, unknown>);
     },
     async get(key: T['key'], options: GetOptions & CallOptions = {}) {
       const p = withCapacity(runtime, getParams<T>(entity, key, options));
-      const out = await run(
+      const out = await runDynamo(
         runtime,
-        specs.get,
+        ops.get,
+        target,
         (signal) => runtime.document.send(new GetCommand(p), abortOf(signal)),
         options,
-        (r) => (r.Item ? 1 : 0),
+        { count: (r) => (r.Item ? 1 : 0) },
       );
       const raw = out.Item as Record<string, unknown> | undefined;
       return raw === undefined || !e.owns(raw) ? null : e.parse(raw, 'get');
     },
     async put(input: T['input'], options: PutOptions<T> & CallOptions = {}) {
       const p = withCapacity(runtime, putParams<T>(entity, input, options));
-      const opSpec = putIsIdempotent(options) ? specs.put : specs.putGuarded;
-      await run(
+      await runDynamo(
         runtime,
-        opSpec,
-        async (signal) => {
-          try {
-            return await runtime.document.send(new PutCommand(p), abortOf(signal));
-          } catch (err) {
-            throw conditionError(err, e, opSpec, {
-              expectedVersion: options.expectedVersion,
-              mustExist: options.expectedVersion !== undefined,
-            });
-          }
-        },
+        putIsIdempotent(options) ? ops.put : ops.putGuarded,
+        target,
+        (signal) => runtime.document.send(new PutCommand(p), abortOf(signal)),
         options,
+        {
+          errors: declared({
+            expectedVersion: options.expectedVersion,
+            mustExist: options.expectedVersion !== undefined,
+          }),
+        },
       );
       return strip(p.Item as Record<string, unknown>);
     },
@@ -251,21 +194,15 @@ export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Enti
       options: UpdateOptions<T> & CallOptions = {},
     ) {
       const p = withCapacity(runtime, updateParams<T>(entity, key, actions, options));
-      const opSpec = updateIsIdempotent<T>(e, actions, options) ? specs.updateFixed : specs.update;
-      const out = await run(
+      const out = await runDynamo(
         runtime,
-        opSpec,
-        async (signal) => {
-          try {
-            return await runtime.document.send(new UpdateCommand(p), abortOf(signal));
-          } catch (err) {
-            throw conditionError(err, e, opSpec, {
-              expectedVersion: options.expectedVersion,
-              mustExist: options.upsert !== true,
-            });
-          }
-        },
+        updateIsIdempotent<T>(e, actions, options) ? ops.updateFixed : ops.update,
+        target,
+        (signal) => runtime.document.send(new UpdateCommand(p), abortOf(signal)),
         options,
+        {
+          errors: declared({ expectedVersion: options.expectedVersion, mustExist: options.upsert !== true }),
+        },
       );
       const raw = (out.Attributes ?? {}) as Record<string, unknown>;
       if (options.returnValues === 'UPDATED_NEW') return strip(raw);
@@ -273,21 +210,18 @@ export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Enti
     },
     async delete(key: T['key'], options: DeleteOptions<T> & CallOptions = {}) {
       const p = withCapacity(runtime, deleteParams<T>(entity, key, options));
-      const opSpec = deleteIsIdempotent(options) ? specs.deleteIfPresent : specs.delete;
-      const out = await run(
+      const out = await runDynamo(
         runtime,
-        opSpec,
-        async (signal) => {
-          try {
-            return await runtime.document.send(new DeleteCommand(p), abortOf(signal));
-          } catch (err) {
-            throw conditionError(err, e, opSpec, {
-              expectedVersion: options.expectedVersion,
-              mustExist: options.mustExist !== false,
-            });
-          }
-        },
+        deleteIsIdempotent(options) ? ops.deleteIfPresent : ops.delete,
+        target,
+        (signal) => runtime.document.send(new DeleteCommand(p), abortOf(signal)),
         options,
+        {
+          errors: declared({
+            expectedVersion: options.expectedVersion,
+            mustExist: options.mustExist !== false,
+          }),
+        },
       );
       if (options.returnOld !== true) return undefined;
       const raw = out.Attributes as Record<string, unknown> | undefined;

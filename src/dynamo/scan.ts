@@ -7,8 +7,11 @@ import { andAll, buildCondition } from './condition-builder.js';
 import type { AnyEntity, EntityItem } from './entity.js';
 import { ExpressionContext } from './expressions.js';
 import { convertNumbers } from './numbers.js';
-import { decodeKey, run, spec, withCapacity } from './runtime.js';
-import type { CallOptions, Runtime } from './runtime.js';
+import { dynamoOperations, runDynamo } from './operations.js';
+import { decodeKey } from './pagination.js';
+import { withCapacity } from './runtime.js';
+import type { CallOptions } from '../core/internal.js';
+import type { Runtime } from './runtime.js';
 import type { Table } from './table.js';
 
 /** Options of a scan. `allowScan: true` is required: a scan reads (and bills) the whole table. */
@@ -110,13 +113,14 @@ export async function scanPage<S extends Table | AnyEntity>(
   const request = withCapacity(runtime, params);
   if (options.cursor !== undefined && options.cursor !== null)
     request.ExclusiveStartKey = decodeKey(runtime, options.cursor, binding);
-  const out = await run(
+  const out = await runDynamo(
     runtime,
-    spec('scan', params.TableName ?? '', 'read', true),
+    dynamoOperations.scan,
+    params.TableName ?? '',
     (signal) =>
       runtime.document.send(new ScanCommand(request), signal === undefined ? {} : { abortSignal: signal }),
     options,
-    (r) => r.Count,
+    { count: (r) => r.Count },
   );
   const raw = (out.Items ?? []) as Record<string, unknown>[];
   const items = isEntity(source)

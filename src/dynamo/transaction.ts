@@ -7,13 +7,14 @@ import { keyId } from './batching.js';
 import { buildCondition } from './condition-builder.js';
 import type { Condition } from './condition-builder.js';
 import type { AnyEntity, EntityTypes } from './entity.js';
-import { mapDynamoError } from './errors.js';
 import { ExpressionContext } from './expressions.js';
 import { createParams, deleteParams, putParams, updateParams } from './item-params.js';
 import type { DeleteOptions, PutOptions, UpdateOptions } from './item-params.js';
 import { checkCount, dynamoLimits, itemSize } from './limits.js';
-import { run, spec, withCapacity } from './runtime.js';
-import type { CallOptions, Runtime } from './runtime.js';
+import { dynamoOperations, runDynamo } from './operations.js';
+import { withCapacity } from './runtime.js';
+import type { CallOptions } from '../core/internal.js';
+import type { Runtime } from './runtime.js';
 import type { UpdateActions } from './update-builder.js';
 
 type WriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -197,19 +198,8 @@ export function transactWriteParams(
   return params;
 }
 
-/** Wraps a send with the abort signal, mapping a cancellation to per-item reasons. */
-function sendMapped<R>(
-  opSpec: ReturnType<typeof spec>,
-  infos: Parameters<typeof mapDynamoError>[2],
-  send: (options: { abortSignal?: AbortSignal }) => Promise<R>,
-): (signal: AbortSignal | undefined) => Promise<R> {
-  return async (signal) => {
-    try {
-      return await send(signal === undefined ? {} : { abortSignal: signal });
-    } catch (err) {
-      throw mapDynamoError(err, opSpec, infos);
-    }
-  };
+function abortOf(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
 }
 
 /**
@@ -230,14 +220,14 @@ export async function transactWrite(
 ): Promise<void> {
   const params = withCapacity(runtime, transactWriteParams(items, options.token ?? randomUUID()));
   const target = [...new Set(items.map((i) => i.table))].join(',');
-  const opSpec = spec('transactWrite', target, 'write', true);
   const infos = items.map((i) => ({ entity: i.entity.name, key: i.key }));
-  await run(
+  await runDynamo(
     runtime,
-    opSpec,
-    sendMapped(opSpec, infos, (o) => runtime.document.send(new TransactWriteCommand(params), o)),
+    dynamoOperations.transactWrite,
+    target,
+    (signal) => runtime.document.send(new TransactWriteCommand(params), abortOf(signal)),
     options,
-    () => items.length,
+    { count: () => items.length, errors: { items: infos } },
   );
 }
 
@@ -288,13 +278,14 @@ export async function transactGet(
 ): Promise<(Record<string, unknown> | null)[]> {
   const params = withCapacity(runtime, transactGetParams(items));
   const target = [...new Set(items.map((i) => i.table))].join(',');
-  const opSpec = spec('transactGet', target, 'read', true);
   const infos = items.map((i) => ({ entity: i.entity.name, key: i.key }));
-  const out = await run(
+  const out = await runDynamo(
     runtime,
-    opSpec,
-    sendMapped(opSpec, infos, (o) => runtime.document.send(new TransactGetCommand(params), o)),
+    dynamoOperations.transactGet,
+    target,
+    (signal) => runtime.document.send(new TransactGetCommand(params), abortOf(signal)),
     options,
+    { errors: { items: infos } },
   );
   return items.map((item, index) => {
     const raw = out.Responses?.[index]?.Item as Record<string, unknown> | undefined;
