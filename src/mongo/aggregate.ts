@@ -5,6 +5,10 @@ import { assertNoJavaScript, guardFilter } from './injection-guard.js';
 import type { GuardOptions } from './injection-guard.js';
 import { nodeOf } from './operators.js';
 import type { Trusted } from './operators.js';
+import type { CallOptions } from '../core/internal.js';
+import type { RepoContext } from './context.js';
+import { readOptions } from './context.js';
+import { runMongo } from './operations.js';
 
 /** One pipeline stage, or a stage the server built and marked {@link trusted}. */
 export type PipelineStage = Readonly<Record<`$${string}`, unknown>> | Trusted<Document>;
@@ -176,4 +180,39 @@ function invalid(path: Path, message: string, target: string | undefined): Valid
     engine: 'mongodb',
     ...(target === undefined ? {} : { target }),
   });
+}
+
+/** Options for `aggregate`. */
+export interface AggregateOptions extends CallOptions {
+  /** Lets stages that exceed the server's memory limit write temporary files. */
+  allowDiskUse?: boolean | undefined;
+}
+
+/**
+ * @internal Guards a pipeline and runs it as the repository's `aggregate` operation.
+ *
+ * @example
+ * ```ts
+ * const rows = await runAggregate(ctx, [{ $match: { status: 'open' } }], {})
+ * ```
+ */
+export function runAggregate<R extends Document>(
+  ctx: RepoContext,
+  pipeline: unknown,
+  options: AggregateOptions,
+): Promise<R[]> {
+  const stages = guardPipeline(pipeline, ctx.guard);
+  return runMongo(
+    ctx,
+    'aggregate',
+    (signal) =>
+      ctx.collection
+        .aggregate<R>(stages, {
+          ...readOptions(ctx, signal, options),
+          ...(options.allowDiskUse === undefined ? {} : { allowDiskUse: options.allowDiskUse }),
+        })
+        .toArray(),
+    options,
+    (r) => ({ count: r.length }),
+  );
 }

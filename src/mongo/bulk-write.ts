@@ -6,8 +6,10 @@ import { duplicateKeyError, isDuplicateKey, mapMongoError } from './errors.js';
 import { guardFilter } from './injection-guard.js';
 import { buildUpdate } from './update-builder.js';
 import type { UpdateSpec } from './update-builder.js';
-import { run, writeOptions } from './context.js';
-import type { CallOptions, RepoContext } from './context.js';
+import type { CallOptions } from '../core/internal.js';
+import { writeOptions } from './context.js';
+import type { RepoContext } from './context.js';
+import { runMongo } from './operations.js';
 
 /**
  * One operation of a bulk write. Filters go through the injection guard; inserts are validated
@@ -58,7 +60,7 @@ export interface BulkWriteReport {
 /** Options for a bulk write. */
 export interface BulkWriteOptions extends CallOptions {
   /** Operations per round trip. Default 500. */
-  batchSize?: number;
+  batchSize?: number | undefined;
 }
 
 /** @internal Prepares one operation into the driver's form, or throws the reason it cannot be sent. */
@@ -185,11 +187,9 @@ export async function runBulkWrite(
     const failedHere = new Set<number>();
     let result: BulkWriteResult | undefined;
     try {
-      result = await run(
+      result = await runMongo(
         ctx,
         'bulkWrite',
-        'write',
-        false,
         () => ctx.collection.bulkWrite(driverOps, { ordered: false, ...writeOptions(ctx) }),
         options,
         (r) => ({

@@ -1,8 +1,7 @@
 // What a repository's operations share: the driver collection, executor, guard settings, session and output mapping.
 import type { ClientSession, Collection, Document } from 'mongodb';
 import { DbkitError } from '../core/errors.js';
-import { execute } from '../core/executor.js';
-import type { ExecuteOptions, ExecutorConfig } from '../core/executor.js';
+import type { CallOptions, ExecutorConfig } from '../core/internal.js';
 import { createTelemetry } from '../core/telemetry.js';
 import type { Telemetry, TelemetryTarget } from '../core/telemetry.js';
 import type { CollectionDefinition } from './collection.js';
@@ -10,17 +9,6 @@ import type { MongoConnection } from './connect.js';
 import { mapMongoError } from './errors.js';
 import { ScanWatcher } from './explain.js';
 import type { GuardOptions } from './injection-guard.js';
-
-/** Per-call options every repository operation accepts. */
-export interface CallOptions {
-  /** Aborts the operation (and its retries). */
-  signal?: AbortSignal;
-  /**
-   * Time limit for the operation including retries, in ms (default: the connection's `timeoutMs`,
-   * 10 s); also sent to the server as maxTimeMS on reads.
-   */
-  timeoutMs?: number;
-}
 
 /** @internal The state one repository (or one transaction-bound view of it) works with. */
 export interface RepoContext {
@@ -104,34 +92,6 @@ export function createContext(connection: MongoConnection, definition: Collectio
     session: undefined,
     assertUsable: () => undefined,
   };
-}
-
-/** @internal Runs one driver call through the core executor (retry, events, error mapping, timeout). */
-export function run<T>(
-  ctx: RepoContext,
-  operation: string,
-  kind: 'read' | 'write',
-  idempotent: boolean,
-  fn: (signal: AbortSignal | undefined) => Promise<T>,
-  options: CallOptions = {},
-  describe?: ExecuteOptions<T>['describe'],
-): Promise<T> {
-  // A holder that closed its connection gets a typed error, even while other holders keep the pool.
-  ctx.connection.assertOpen(operation);
-  ctx.assertUsable();
-  // Inside a transaction the driver retries the whole callback; dbkit must not retry single statements.
-  const retry = ctx.session?.inTransaction() ? false : undefined;
-  return execute(
-    ctx.executor,
-    { engine: 'mongodb', operation, target: ctx.definition.name, kind, idempotent },
-    (signal) => fn(signal),
-    {
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(retry === undefined ? {} : { retry }),
-      ...(describe === undefined ? {} : { describe }),
-    },
-  );
 }
 
 /** @internal Driver options for a read: session, abort signal and server-side time limit. */

@@ -3,10 +3,12 @@ import { ObjectId } from 'mongodb';
 import type { Document } from 'mongodb';
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../core/errors.js';
 import { validate } from '../core/validation.js';
-import { readOptions, run, writeOptions } from './context.js';
-import type { CallOptions, RepoContext } from './context.js';
+import type { CallOptions } from '../core/internal.js';
+import { readOptions, writeOptions } from './context.js';
+import type { RepoContext } from './context.js';
 import { duplicateKeyError } from './errors.js';
 import { parseObjectId } from './object-id.js';
+import { runMongo } from './operations.js';
 import { assertDocumentSize, assertStorable } from './update-builder.js';
 
 /** @internal The collection's id from a request: a strict ObjectId, or a non-empty string for string ids. */
@@ -57,11 +59,9 @@ export async function explainMiss(
 ): Promise<never> {
   const context = { engine: 'mongodb' as const, target: ctx.definition.name };
   if (expectedVersion !== undefined) {
-    const current = await run(
+    const current = await runMongo(
       ctx,
       'findById',
-      'read',
-      true,
       (signal) =>
         ctx.collection.findOne({ _id } as Document, {
           ...readOptions(ctx, signal, options),

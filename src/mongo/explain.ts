@@ -3,6 +3,10 @@ import { AssertionError } from 'node:assert';
 import type { Collection, Document, Sort } from 'mongodb';
 import type { Logger } from '../core/logger.js';
 import { stableStringify } from '../core/stable-json.js';
+import type { CallOptions } from '../core/internal.js';
+import type { RepoContext } from './context.js';
+import { guardFilter } from './injection-guard.js';
+import { runMongo } from './operations.js';
 
 /** What a query plan does, in the terms that matter for performance. */
 export interface ExplainSummary {
@@ -130,7 +134,7 @@ export async function explainFind(collection: Collection, query: ExplainQuery): 
  */
 export function assertPlanIndexed(
   summary: ExplainSummary,
-  options: { maxExaminedPerReturned?: number; allowInMemorySort?: boolean } = {},
+  options: { maxExaminedPerReturned?: number | undefined; allowInMemorySort?: boolean | undefined } = {},
 ): void {
   if (!summary.usesIndex || summary.collectionScan) {
     throw new AssertionError({
@@ -234,4 +238,49 @@ export class ScanWatcher {
       },
     );
   }
+}
+
+/**
+ * @internal Hands a query a repository just ran to the connection's scan watcher, when warnings are
+ * on and the query is not part of a transaction (explain cannot run inside one).
+ *
+ * @example
+ * ```ts
+ * watchScan(ctx, guarded, options.sort, limit)
+ * ```
+ */
+export function watchScan(ctx: RepoContext, filter: Document, sort: unknown, limit: number): void {
+  if (!ctx.connection.warnOnCollectionScan || ctx.session !== undefined) return;
+  void ctx.watcher.observe(ctx.collection, {
+    filter,
+    ...(sort ? { sort: sort as Document } : {}),
+    limit,
+  });
+}
+
+/**
+ * @internal The plan the server picks for a guarded find, run as the repository's `explain` operation.
+ *
+ * @example
+ * ```ts
+ * const summary = await explainFilter(ctx, { email }, { limit: 1 })
+ * ```
+ */
+export function explainFilter(
+  ctx: RepoContext,
+  filter: unknown,
+  options: { sort?: Readonly<Record<string, unknown>> | undefined; limit?: number | undefined } & CallOptions,
+): Promise<ExplainSummary> {
+  const guarded = guardFilter(filter, ctx.guard);
+  return runMongo(
+    ctx,
+    'explain',
+    () =>
+      explainFind(ctx.collection, {
+        filter: guarded,
+        ...(options.sort ? { sort: options.sort as Document } : {}),
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+      }),
+    options,
+  );
 }

@@ -33,7 +33,7 @@ export type {
   UpdateOptions,
   WriteOptions,
 } from './repository-types.js';
-export type { CallOptions } from './context.js';
+export type { CallOptions } from '../core/internal.js';
 export { op, or, and, nor, trusted, textSearch, escapeRegex } from './operators.js';
 export type { Op, Logical, Trusted } from './operators.js';
 export { guardFilter, assertNoJavaScript, isCatastrophic } from './injection-guard.js';

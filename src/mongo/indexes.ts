@@ -3,6 +3,9 @@ import type { Collection, Document, IndexOptions } from 'mongodb';
 import { UnsupportedError } from '../core/errors.js';
 import { stableStringify } from '../core/stable-json.js';
 import { mapMongoError } from './errors.js';
+import type { CallOptions } from '../core/internal.js';
+import type { RepoContext } from './context.js';
+import { runMongo } from './operations.js';
 
 /**
  * One index as declared on a collection: single, compound, unique, TTL, partial, sparse or text.
@@ -56,11 +59,11 @@ export interface IndexSyncReport {
 /** Options for {@link syncIndexes}. */
 export interface SyncIndexesOptions {
   /** Drop indexes on the server that are not declared (never `_id_`). Default false. */
-  dropUndeclared?: boolean;
+  dropUndeclared?: boolean | undefined;
   /** Drop and rebuild drifted indexes. Default false. */
-  recreateDrifted?: boolean;
+  recreateDrifted?: boolean | undefined;
   /** `throw` (default) raises an UnsupportedError after building what it can; `report` only reports. */
-  onUnsupported?: 'throw' | 'report';
+  onUnsupported?: 'throw' | 'report' | undefined;
 }
 
 /**
@@ -270,4 +273,24 @@ export async function syncIndexes(
     );
   }
   return report;
+}
+
+/**
+ * @internal Syncs the collection's declared indexes as the repository's `syncIndexes` operation.
+ *
+ * @example
+ * ```ts
+ * const report = await syncCollectionIndexes(ctx, { dropUndeclared: false })
+ * ```
+ */
+export function syncCollectionIndexes(
+  ctx: RepoContext,
+  options: SyncIndexesOptions & CallOptions,
+): Promise<IndexSyncReport> {
+  return runMongo(
+    ctx,
+    'syncIndexes',
+    () => syncIndexes(ctx.collection, ctx.definition.indexes, options),
+    options,
+  );
 }

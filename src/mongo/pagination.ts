@@ -3,6 +3,14 @@ import { BSON } from 'mongodb';
 import type { Document } from 'mongodb';
 import { ValidationError } from '../core/errors.js';
 import type { CursorBinding } from '../core/cursor.js';
+import type { CallOptions, Page } from '../core/internal.js';
+import { pageSize } from '../core/internal.js';
+import type { RepoContext } from './context.js';
+import { readOptions, toOutput } from './context.js';
+import { watchScan } from './explain.js';
+import { guardFilter } from './injection-guard.js';
+import { runMongo } from './operations.js';
+import { projectionOf } from './reads.js';
 
 /** One sort key and its direction. */
 export type SortEntry = readonly [field: string, direction: 1 | -1];
@@ -159,4 +167,65 @@ export function pageQuery(
   let combined = filter;
   if (keyset !== undefined) combined = Object.keys(filter).length === 0 ? keyset : { $and: [filter, keyset] };
   return { filter: combined, sort: Object.fromEntries(sort), limit: pageSize + 1 };
+}
+
+/** @internal What one page read takes besides the filter. */
+export interface PageRequest extends CallOptions {
+  select?: readonly string[] | undefined;
+  sort?: Readonly<Record<string, unknown>> | undefined;
+  limit?: number | undefined;
+  cursor?: string | null | undefined;
+}
+
+/**
+ * @internal One page in keyset order with a signed cursor for the next, run as the repository's
+ * `paginate` operation: one more document than the page is read to know whether a next page exists.
+ *
+ * @example
+ * ```ts
+ * const page = await paginateDocuments(ctx, { status: 'open' }, { sort: { createdAt: -1 }, limit: 20 })
+ * ```
+ */
+export async function paginateDocuments(
+  ctx: RepoContext,
+  filter: unknown,
+  options: PageRequest,
+): Promise<Page<Document>> {
+  const guarded = guardFilter(filter, ctx.guard);
+  const sort = keysetSort(options.sort);
+  const binding = pageBinding(ctx.definition.name, guarded, sort);
+  const codec = ctx.connection.cursors();
+  const position = options.cursor
+    ? decodePosition(codec.decode(options.cursor, binding), sort.length)
+    : undefined;
+  const size = pageSize(options.limit);
+  const query = pageQuery(guarded, sort, position, size);
+  const projection = projectionOf(
+    ctx,
+    options.select,
+    sort.map(([f]) => f),
+  );
+  const docs = await runMongo(
+    ctx,
+    'paginate',
+    (signal) =>
+      ctx.collection
+        .find(query.filter, {
+          ...readOptions(ctx, signal, options),
+          sort: query.sort,
+          limit: query.limit,
+          ...(projection ? { projection } : {}),
+        })
+        .toArray(),
+    options,
+    (r) => ({ count: Math.min(r.length, size) }),
+  );
+  const items = docs.slice(0, size);
+  const last = items.at(-1);
+  watchScan(ctx, guarded, query.sort, query.limit);
+  return {
+    items: items.map((d) => toOutput(ctx, d)),
+    cursor:
+      docs.length > size && last !== undefined ? codec.encode(encodePosition(last, sort), binding) : null,
+  };
 }

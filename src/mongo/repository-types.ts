@@ -1,7 +1,7 @@
 // The types repository methods take and return: typed filters, sorts, selections and per-call options.
 import type { Document, ObjectId } from 'mongodb';
 import type { StoredDocument, OutputDocument } from './collection.js';
-import type { CallOptions } from './context.js';
+import type { CallOptions } from '../core/internal.js';
 import type { Logical, Op, Trusted } from './operators.js';
 
 type Element<V> = V extends readonly (infer E)[] ? E : V;
@@ -29,37 +29,43 @@ export type Selected<C, K extends string> = [K] extends [never]
 /** Options for finds. */
 export interface FindOptions<C, K extends string> extends CallOptions {
   /** Fields to return (the id always comes back). */
-  select?: readonly K[];
-  sort?: SortSpec<C>;
+  select?: readonly K[] | undefined;
+  sort?: SortSpec<C> | undefined;
   /** Maximum documents; default 1000 for `findMany`. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /** Options for `paginate`. */
 export interface PageOptions<C, K extends string> extends CallOptions {
-  select?: readonly K[];
+  select?: readonly K[] | undefined;
   /** Sort on indexed fields; `_id` is added as tiebreaker. Default `{ _id: 1 }`. */
-  sort?: SortSpec<C>;
-  /** Page size, default 25, max 1000. */
-  limit?: number;
-  /** The cursor of the previous page. */
-  cursor?: string | null;
+  sort?: SortSpec<C> | undefined;
+  /** Page size, default 25, max 1000; `req.query.limit` parsed to a number may be passed as is. */
+  limit?: number | undefined;
+  /** The cursor of the previous page; `req.query.cursor` (a string or undefined) may be passed as is. */
+  cursor?: string | null | undefined;
 }
 
 /** Options for `update` and `delete`. */
 export interface WriteOptions extends CallOptions {
   /** The version the caller read; a lost race throws VersionConflictError. */
-  expectedVersion?: number;
+  expectedVersion?: number | undefined;
 }
 
 /** Options for `update`. */
 export interface UpdateOptions extends WriteOptions {
   /** Return the updated document (default true); `false` saves the read-back. */
-  returnDocument?: boolean;
+  returnDocument?: boolean | undefined;
 }
 
 /** Options for `deleteMany` / `updateMany`. */
 export interface ManyOptions extends CallOptions {
   /** Allow an empty filter (every document). Default false. */
-  allowEmptyFilter?: boolean;
+  allowEmptyFilter?: boolean | undefined;
+}
+
+/** Options for `explain` and `assertIndexed`: the find to explain besides its filter. */
+export interface ExplainOptions<C> extends CallOptions {
+  sort?: SortSpec<C> | undefined;
+  limit?: number | undefined;
 }

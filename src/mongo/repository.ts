@@ -1,39 +1,41 @@
-// MongoRepository: typed CRUD, optimistic locking, keyset pages, bulk writes and aggregation over one collection.
+// MongoRepository: the typed facade over one collection; CRUD, pages, bulk writes, aggregation, explain and indexes live in their own files.
 import type { ClientSession, Document, ObjectId } from 'mongodb';
-import { ValidationError } from '../core/errors.js';
-import type { Page, Repository } from '../core/repository.js';
-import { pageSize } from '../core/repository.js';
-import { guardPipeline } from './aggregate.js';
-import { requireAtomicUpdates } from './atomicity.js';
-import type { PipelineStage } from './aggregate.js';
+import type { CallOptions, Page, Repository } from '../core/internal.js';
+import { runAggregate } from './aggregate.js';
+import type { AggregateOptions, PipelineStage } from './aggregate.js';
 import { bulkPreparer, runBulkWrite } from './bulk-write.js';
 import type { BulkOperation, BulkWriteOptions, BulkWriteReport } from './bulk-write.js';
 import type { CollectionDefinition, CreateInput, OutputDocument, StoredDocument } from './collection.js';
 import type { MongoConnection } from './connect.js';
-import { createContext, readOptions, run, toOutput, writeOptions } from './context.js';
-import type { CallOptions, RepoContext } from './context.js';
-import { explainMiss, prepareInsert, refineConflict, resolveId, versionedFilter } from './documents.js';
-import { assertPlanIndexed, explainFind } from './explain.js';
+import { createContext } from './context.js';
+import type { RepoContext } from './context.js';
+import { prepareInsert } from './documents.js';
+import { assertPlanIndexed, explainFilter } from './explain.js';
 import type { ExplainSummary } from './explain.js';
-import { syncIndexes } from './indexes.js';
+import { syncCollectionIndexes } from './indexes.js';
 import type { IndexSyncReport, SyncIndexesOptions } from './indexes.js';
-import { guardFilter } from './injection-guard.js';
 import type { Trusted } from './operators.js';
+import { paginateDocuments } from './pagination.js';
+import { count, estimatedCount, exists, findById, findMany, findOne } from './reads.js';
 import type {
+  ExplainOptions,
   FilterInput,
   FindOptions,
   ManyOptions,
   PageOptions,
   Selected,
-  SortSpec,
   UpdateOptions,
   WriteOptions,
 } from './repository-types.js';
-import { decodePosition, encodePosition, keysetSort, pageBinding, pageQuery } from './pagination.js';
-import { assertDocumentSize, buildUpdate } from './update-builder.js';
 import type { UpdateContext, UpdateSpec } from './update-builder.js';
-
-const DEFAULT_FIND_LIMIT = 1000;
+import {
+  createDocument,
+  deleteDocument,
+  deleteDocuments,
+  updateContextOf,
+  updateDocument,
+  updateDocuments,
+} from './writes.js';
 
 /**
  * A repository over one collection. Results are plain objects typed from the schema. Implements
@@ -60,19 +62,7 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
   /** @internal Use {@link mongoRepository}. */
   constructor(ctx: RepoContext) {
     this.ctx = ctx;
-    const def = ctx.definition;
-    this.updateCtx = {
-      target: def.name,
-      ...(def.versioned ? { versionField: 'version' } : {}),
-      timestamps: def.timestamps,
-      protectedFields: new Set([
-        '_id',
-        ...(def.versioned ? ['version'] : []),
-        ...(def.timestamps ? ['createdAt', 'updatedAt'] : []),
-      ]),
-      paths: def.paths,
-      guard: ctx.guard,
-    };
+    this.updateCtx = updateContextOf(ctx);
   }
 
   /** The collection's name. */
@@ -92,20 +82,7 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
 
   /** Validates `input` with the schema, stamps system fields and inserts it; a duplicate key is a ConflictError naming the fields. */
   async create(input: CreateInput<C>, options: CallOptions = {}): Promise<OutputDocument<C>> {
-    const doc = await prepareInsert(this.ctx, input);
-    try {
-      await run(
-        this.ctx,
-        'create',
-        'write',
-        false,
-        () => this.ctx.collection.insertOne(doc, writeOptions(this.ctx)),
-        options,
-      );
-    } catch (err) {
-      throw await refineConflict(this.ctx, err, doc);
-    }
-    return toOutput(this.ctx, doc) as OutputDocument<C>;
+    return (await createDocument(this.ctx, input, options)) as OutputDocument<C>;
   }
 
   /** The document with this id, or null; a malformed id is a ValidationError. */
@@ -113,7 +90,7 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
     id: ObjectId | string,
     options: FindOptions<C, K> = {},
   ): Promise<Selected<C, K> | null> {
-    return this.findOneRaw({ _id: resolveId(this.ctx, id) }, options, 'findById');
+    return (await findById(this.ctx, id, options)) as Selected<C, K> | null;
   }
 
   /** Core contract alias of {@link findById}. */
@@ -126,7 +103,7 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
     filter: FilterInput<C>,
     options: FindOptions<C, K> = {},
   ): Promise<Selected<C, K> | null> {
-    return this.findOneRaw(this.guard(filter), options, 'findOne');
+    return (await findOne(this.ctx, filter, options)) as Selected<C, K> | null;
   }
 
   /** Documents matching `filter`, at most `limit` (default 1000). Use `paginate` for lists shown to users. */
@@ -134,69 +111,22 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
     filter: FilterInput<C>,
     options: FindOptions<C, K> = {},
   ): Promise<Selected<C, K>[]> {
-    const guarded = this.guard(filter);
-    const limit = options.limit ?? DEFAULT_FIND_LIMIT;
-    const docs = await run(
-      this.ctx,
-      'findMany',
-      'read',
-      true,
-      (signal) =>
-        this.ctx.collection
-          .find(guarded, { ...readOptions(this.ctx, signal, options), ...this.findShape(options), limit })
-          .toArray(),
-      options,
-      (r) => ({ count: r.length }),
-    );
-    this.watch(guarded, options.sort, limit);
-    return docs.map((d) => toOutput(this.ctx, d)) as Selected<C, K>[];
+    return (await findMany(this.ctx, filter, options)) as Selected<C, K>[];
   }
 
   /** Whether any document matches. */
   async exists(filter: FilterInput<C>, options: CallOptions = {}): Promise<boolean> {
-    const guarded = this.guard(filter);
-    const found = await run(
-      this.ctx,
-      'exists',
-      'read',
-      true,
-      (signal) =>
-        this.ctx.collection.findOne(guarded, {
-          ...readOptions(this.ctx, signal, options),
-          projection: { _id: 1 },
-        }),
-      options,
-    );
-    this.watch(guarded, undefined, 1);
-    return found !== null;
+    return exists(this.ctx, filter, options);
   }
 
   /** The exact number of matching documents. */
   async count(filter: FilterInput<C>, options: CallOptions = {}): Promise<number> {
-    const guarded = this.guard(filter);
-    return run(
-      this.ctx,
-      'count',
-      'read',
-      true,
-      (signal) => this.ctx.collection.countDocuments(guarded, readOptions(this.ctx, signal, options)),
-      options,
-    );
+    return count(this.ctx, filter, options);
   }
 
   /** The collection's document count from metadata: fast, approximate after unclean shutdowns. */
   async estimatedCount(options: CallOptions = {}): Promise<number> {
-    return run(
-      this.ctx,
-      'estimatedCount',
-      'read',
-      true,
-      () =>
-        this.ctx.collection.estimatedDocumentCount(
-          options.timeoutMs === undefined ? {} : { maxTimeMS: options.timeoutMs },
-        ),
-      options,
-    );
+    return estimatedCount(this.ctx, options);
   }
 
   /** Applies a typed update to one document; NotFoundError, or VersionConflictError when `expectedVersion` lost. */
@@ -215,37 +145,8 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
     update: UpdateSpec<StoredDocument<C>>,
     options: UpdateOptions = {},
   ): Promise<OutputDocument<C> | void> {
-    const _id = resolveId(this.ctx, id);
-    const built = buildUpdate(update, this.updateCtx);
-    assertDocumentSize(built.update, this.name, 'update');
-    if (options.expectedVersion !== undefined) await requireAtomicUpdates(this.ctx, 'update');
-    const filter = versionedFilter(this.ctx, _id, options.expectedVersion);
-    if (options.returnDocument === false) {
-      const result = await run(
-        this.ctx,
-        'update',
-        'write',
-        built.idempotent,
-        () => this.ctx.collection.updateOne(filter, built.update, writeOptions(this.ctx)),
-        options,
-      );
-      if (result.matchedCount === 0) return explainMiss(this.ctx, _id, options.expectedVersion, options);
-      return undefined;
-    }
-    const doc = await run(
-      this.ctx,
-      'update',
-      'write',
-      built.idempotent,
-      () =>
-        this.ctx.collection.findOneAndUpdate(filter, built.update, {
-          returnDocument: 'after',
-          ...writeOptions(this.ctx),
-        }),
-      options,
-    );
-    if (doc === null) return explainMiss(this.ctx, _id, options.expectedVersion, options);
-    return toOutput(this.ctx, doc) as OutputDocument<C>;
+    return (await updateDocument(this.ctx, this.updateCtx, id, update, options)) as
+      OutputDocument<C> | undefined;
   }
 
   /** Applies a typed update to every matching document; refuses an empty filter unless allowed. */
@@ -254,56 +155,17 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
     update: UpdateSpec<StoredDocument<C>>,
     options: ManyOptions = {},
   ): Promise<{ matchedCount: number; modifiedCount: number }> {
-    const guarded = this.guardMany(filter, options, 'updateMany');
-    const built = buildUpdate(update, this.updateCtx);
-    // Never resent: even a `$set` of fixed values, sent again after it was applied, would report
-    // modifiedCount 0 (and matchedCount 0 when the filter tests a field it sets).
-    const result = await run(
-      this.ctx,
-      'updateMany',
-      'write',
-      false,
-      () => this.ctx.collection.updateMany(guarded, built.update, writeOptions(this.ctx)),
-      options,
-      (r) => ({ count: r.modifiedCount }),
-    );
-    return { matchedCount: result.matchedCount, modifiedCount: result.modifiedCount };
+    return updateDocuments(this.ctx, this.updateCtx, filter, update, options);
   }
 
   /** Deletes one document by id; NotFoundError, or VersionConflictError when `expectedVersion` lost. */
   async delete(id: ObjectId | string, options: WriteOptions = {}): Promise<void> {
-    const _id = resolveId(this.ctx, id);
-    if (options.expectedVersion !== undefined) await requireAtomicUpdates(this.ctx, 'delete');
-    const filter = versionedFilter(this.ctx, _id, options.expectedVersion);
-    // Not idempotent as reported: resent after the first send deleted the document, it would find
-    // nothing and answer NotFoundError for a delete that succeeded. A lost answer is OutcomeUnknownError.
-    const result = await run(
-      this.ctx,
-      'delete',
-      'write',
-      false,
-      () => this.ctx.collection.deleteOne(filter, writeOptions(this.ctx)),
-      options,
-    );
-    if (result.deletedCount === 0) await explainMiss(this.ctx, _id, options.expectedVersion, options);
+    return deleteDocument(this.ctx, id, options);
   }
 
   /** Deletes every matching document and returns how many; an empty filter is refused unless `allowEmptyFilter`. */
   async deleteMany(filter: FilterInput<C>, options: ManyOptions = {}): Promise<number> {
-    const guarded = this.guardMany(filter, options, 'deleteMany');
-    // Resent after it was applied it would count 0 deleted: never resent on an unclear failure.
-    const result = await run(
-      this.ctx,
-      'deleteMany',
-      'write',
-      false,
-      () => this.ctx.collection.deleteMany(guarded, writeOptions(this.ctx)),
-      options,
-      (r) => ({
-        count: r.deletedCount,
-      }),
-    );
-    return result.deletedCount;
+    return deleteDocuments(this.ctx, filter, options);
   }
 
   /** One page in keyset order with a signed cursor for the next; page 1,000 costs what page 1 costs. */
@@ -311,50 +173,13 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
     filter: FilterInput<C>,
     options: PageOptions<C, K> = {},
   ): Promise<Page<Selected<C, K>>> {
-    const guarded = this.guard(filter);
-    const sort = keysetSort(options.sort);
-    const binding = pageBinding(this.name, guarded, sort);
-    const codec = this.ctx.connection.cursors();
-    const position = options.cursor
-      ? decodePosition(codec.decode(options.cursor, binding), sort.length)
-      : undefined;
-    const size = pageSize(options.limit);
-    const query = pageQuery(guarded, sort, position, size);
-    const projection = this.projection(
-      options.select,
-      sort.map(([f]) => f),
-    );
-    const docs = await run(
-      this.ctx,
-      'paginate',
-      'read',
-      true,
-      (signal) =>
-        this.ctx.collection
-          .find(query.filter, {
-            ...readOptions(this.ctx, signal, options),
-            sort: query.sort,
-            limit: query.limit,
-            ...(projection ? { projection } : {}),
-          })
-          .toArray(),
-      options,
-      (r) => ({ count: Math.min(r.length, size) }),
-    );
-    const items = docs.slice(0, size);
-    const last = items.at(-1);
-    this.watch(guarded, query.sort, query.limit);
-    return {
-      items: items.map((d) => toOutput(this.ctx, d)) as Selected<C, K>[],
-      cursor:
-        docs.length > size && last !== undefined ? codec.encode(encodePosition(last, sort), binding) : null,
-    };
+    return (await paginateDocuments(this.ctx, filter, options)) as Page<Selected<C, K>>;
   }
 
   /** Core contract alias of {@link paginate}. */
   async list(
     query: FilterInput<C>,
-    options: { limit?: number; cursor?: string | null } = {},
+    options: { limit?: number | undefined; cursor?: string | null | undefined } = {},
   ): Promise<Page<OutputDocument<C>>> {
     return this.paginate(query, options);
   }
@@ -375,55 +200,22 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
   /** Runs a pipeline; `$match` stages are guarded, JavaScript operators refused; results typed as `R`. */
   async aggregate<R extends Document = Document>(
     pipeline: readonly PipelineStage[] | Trusted<Document[]>,
-    options: CallOptions & { allowDiskUse?: boolean } = {},
+    options: AggregateOptions = {},
   ): Promise<R[]> {
-    const stages = guardPipeline(pipeline, this.ctx.guard);
-    return run(
-      this.ctx,
-      'aggregate',
-      'read',
-      true,
-      (signal) =>
-        this.ctx.collection
-          .aggregate<R>(stages, {
-            ...readOptions(this.ctx, signal, options),
-            ...(options.allowDiskUse === undefined ? {} : { allowDiskUse: options.allowDiskUse }),
-          })
-          .toArray(),
-      options,
-      (r) => ({ count: r.length }),
-    );
+    return runAggregate<R>(this.ctx, pipeline, options);
   }
 
   /** The plan the server picks for a find: index or collection scan, examined vs returned. */
-  async explain(
-    filter: FilterInput<C>,
-    options: { sort?: SortSpec<C>; limit?: number } & CallOptions = {},
-  ): Promise<ExplainSummary> {
-    const guarded = this.guard(filter);
-    return run(
-      this.ctx,
-      'explain',
-      'read',
-      true,
-      () =>
-        explainFind(this.ctx.collection, {
-          filter: guarded,
-          ...(options.sort ? { sort: options.sort as Document } : {}),
-          ...(options.limit === undefined ? {} : { limit: options.limit }),
-        }),
-      options,
-    );
+  async explain(filter: FilterInput<C>, options: ExplainOptions<C> = {}): Promise<ExplainSummary> {
+    return explainFilter(this.ctx, filter, options);
   }
 
   /** For tests: throws an AssertionError unless the find is served by an index. */
   async assertIndexed(
     filter: FilterInput<C>,
-    options: {
-      sort?: SortSpec<C>;
-      limit?: number;
-      maxExaminedPerReturned?: number;
-      allowInMemorySort?: boolean;
+    options: ExplainOptions<C> & {
+      maxExaminedPerReturned?: number | undefined;
+      allowInMemorySort?: boolean | undefined;
     } = {},
   ): Promise<ExplainSummary> {
     const summary = await this.explain(filter, options);
@@ -433,90 +225,7 @@ export class MongoRepository<C extends CollectionDefinition> implements Reposito
 
   /** Creates missing declared indexes and reports drift; drops nothing unless told to. */
   async syncIndexes(options: SyncIndexesOptions & CallOptions = {}): Promise<IndexSyncReport> {
-    return run(
-      this.ctx,
-      'syncIndexes',
-      'write',
-      true,
-      () => syncIndexes(this.ctx.collection, this.ctx.definition.indexes, options),
-      options,
-    );
-  }
-
-  private async findOneRaw<K extends string>(
-    filter: Document,
-    options: FindOptions<C, K>,
-    operation: string,
-  ): Promise<Selected<C, K> | null> {
-    const doc = await run(
-      this.ctx,
-      operation,
-      'read',
-      true,
-      (signal) =>
-        this.ctx.collection.findOne(filter, {
-          ...readOptions(this.ctx, signal, options),
-          ...this.findShape(options),
-        }),
-      options,
-    );
-    if (operation !== 'findById') this.watch(filter, options.sort, 1);
-    return doc === null ? null : (toOutput(this.ctx, doc) as Selected<C, K>);
-  }
-
-  private findShape(options: { select?: readonly string[]; sort?: SortSpec<C> }): {
-    projection?: Document;
-    sort?: Document;
-  } {
-    const projection = this.projection(options.select, []);
-    return { ...(projection ? { projection } : {}), ...(options.sort ? { sort: options.sort } : {}) };
-  }
-
-  private projection(
-    select: readonly string[] | undefined,
-    alsoNeeded: readonly string[],
-  ): Document | undefined {
-    if (select === undefined || select.length === 0) return undefined;
-    const fields = [
-      ...select.map((f) => (f === 'id' && this.ctx.definition.mapId ? '_id' : f)),
-      ...alsoNeeded,
-    ];
-    return Object.fromEntries(fields.map((f) => [f, 1]));
-  }
-
-  private guard(filter: unknown): Document {
-    return guardFilter(filter, this.ctx.guard);
-  }
-
-  private guardMany(filter: unknown, options: ManyOptions, operation: string): Document {
-    const guarded = this.guard(filter);
-    if (Object.keys(guarded).length === 0 && options.allowEmptyFilter !== true) {
-      throw new ValidationError(
-        [
-          {
-            path: ['filter'],
-            message: `${operation} with an empty filter would touch every document; pass allowEmptyFilter: true`,
-            code: 'filter.empty',
-          },
-        ],
-        {
-          code: 'filter.empty',
-          engine: 'mongodb',
-          operation,
-          target: this.name,
-        },
-      );
-    }
-    return guarded;
-  }
-
-  private watch(filter: Document, sort: unknown, limit: number): void {
-    if (!this.ctx.connection.warnOnCollectionScan || this.ctx.session !== undefined) return;
-    void this.ctx.watcher.observe(this.ctx.collection, {
-      filter,
-      ...(sort ? { sort: sort as Document } : {}),
-      limit,
-    });
+    return syncCollectionIndexes(this.ctx, options);
   }
 }
 

@@ -1,0 +1,75 @@
+// Every operation a Mongo repository runs, declared once, and the one adapter that runs them through core.
+import type { CallOptions, Operation, RunExtras } from '../core/internal.js';
+import { declareOperations, runOperation } from '../core/internal.js';
+import type { RepoContext } from './context.js';
+
+const read = { kind: 'read', idempotent: true } as const;
+// Never resent after an unclear failure: a second send could duplicate or misreport the first.
+const write = { kind: 'write', idempotent: false } as const;
+
+/**
+ * @internal The operations of a Mongo repository: read or write, and whether a resend is harmless.
+ *
+ * @example
+ * ```ts
+ * mongoOperations.update.idempotent // false
+ * ```
+ */
+export const mongoOperations = declareOperations('mongodb', {
+  create: write,
+  findById: read,
+  findOne: read,
+  findMany: read,
+  exists: read,
+  count: read,
+  estimatedCount: read,
+  paginate: read,
+  aggregate: read,
+  explain: read,
+  // An update whose result does not depend on how many times it ran (only `$set` of fixed values and the like).
+  updateIdempotent: { kind: 'write', idempotent: true, name: 'update' },
+  update: write,
+  // Resent after it was applied, these would report 0 matched / modified / deleted.
+  updateMany: write,
+  delete: write,
+  deleteMany: write,
+  bulkWrite: write,
+  // Creating a declared index that exists already is a no-op.
+  syncIndexes: { kind: 'write', idempotent: true },
+});
+
+/** @internal The key of one declared Mongo operation. */
+export type MongoOperation = keyof typeof mongoOperations;
+
+/**
+ * @internal Runs one declared operation of a repository through core's executor (error refinement by
+ * `mapMongoError`, retries, time limit, events). Refuses a closed connection or an ended
+ * transaction view, and never retries a single statement inside a transaction: the driver retries
+ * the whole transaction callback instead.
+ *
+ * @example
+ * ```ts
+ * await runMongo(ctx, 'count', (signal) => ctx.collection.countDocuments(filter, readOptions(ctx, signal, options)), options)
+ * ```
+ */
+export function runMongo<T>(
+  ctx: RepoContext,
+  operation: MongoOperation | Operation,
+  fn: (signal: AbortSignal | undefined) => Promise<T>,
+  options: CallOptions = {},
+  describe?: RunExtras<T>['describe'],
+): Promise<T> {
+  const declared = typeof operation === 'string' ? mongoOperations[operation] : operation;
+  // A holder that closed its connection gets a typed error, even while other holders keep the pool.
+  ctx.connection.assertOpen(declared.name);
+  ctx.assertUsable();
+  const call: CallOptions = ctx.session?.inTransaction() === true ? { ...options, retry: false } : options;
+  return runOperation(
+    ctx.executor,
+    declared,
+    ctx.definition.name,
+    (signal) => fn(signal),
+    call,
+    describe === undefined ? undefined : { describe },
+  );
+}
