@@ -48,7 +48,7 @@ function tableKeyNames(entity: AnyEntity): string[] {
  */
 export function batchGetParams(
   requests: readonly BatchGetRequest[],
-  options: { consistent?: boolean } = {},
+  options: { consistent?: boolean | undefined } = {},
 ): BatchGetCommandInput[] {
   const distinct = new Map<string, BatchGetRequest>();
   for (const r of requests) distinct.set(keyId(r.table, r.key), r);
@@ -85,7 +85,7 @@ function entry(r: BatchGetRequest): UnprocessedEntry {
 export async function batchGet(
   runtime: Runtime,
   requests: readonly BatchGetRequest[],
-  options: BatchOptions & { consistent?: boolean } = {},
+  options: BatchOptions & { consistent?: boolean | undefined } = {},
 ): Promise<(Record<string, unknown> | null)[]> {
   const distinct = new Map<string, BatchGetRequest>();
   for (const r of requests) distinct.set(keyId(r.table, r.key), r);

@@ -8,7 +8,7 @@ import {
   DbkitError,
   targetFromUrl,
 } from '../core/internal.js';
-import type { Telemetry } from '../core/internal.js';
+import type { Capabilities, Telemetry } from '../core/internal.js';
 import type {
   CursorCodec,
   Instrumentation,
@@ -20,6 +20,7 @@ import { batchGet } from './batch-get.js';
 import type { BatchGetRequest } from './batch-get.js';
 import { batchWrite } from './batch-write.js';
 import type { BatchOptions, BatchWriteRequest, BatchWriteResult } from './batch-write.js';
+import { dynamoCapabilities } from './capabilities.js';
 import { collectionQuery } from './collection.js';
 import type { CollectionPage, CollectionQueryInput } from './collection.js';
 import { deleteTable, ensureTable } from './create-table.js';
@@ -50,6 +51,8 @@ export interface DynamoClient {
   readonly client: DynamoDBClient;
   readonly instrumentation: Instrumentation;
   readonly cursors: CursorCodec;
+  /** What DynamoDB can do (transactions, TTL, sparse indexes; no text indexes or joins). */
+  readonly capabilities: Readonly<Capabilities>;
   /** Subscribes to operation events; returns the unsubscribe function. */
   subscribe(listener: OperationListener): () => void;
   /** Binds an entity: `db.entity(User).get({ id })`. */
@@ -70,7 +73,7 @@ export interface DynamoClient {
   /** Batch reads across entities (built with `batchGetKey`), in request order. */
   batchGet(
     requests: readonly BatchGetRequest[],
-    options?: BatchOptions & { consistent?: boolean },
+    options?: BatchOptions & { consistent?: boolean | undefined },
   ): Promise<unknown[]>;
   /** Batch writes across entities (built with `batchPut` / `batchDelete`). */
   batchWrite(requests: readonly BatchWriteRequest[], options?: BatchOptions): Promise<BatchWriteResult>;
@@ -171,6 +174,7 @@ export function createDynamoClient(options: DynamoClientOptions = {}): DynamoCli
     client: sdk,
     instrumentation,
     cursors,
+    capabilities: dynamoCapabilities,
     subscribe: (listener) => instrumentation.subscribe(listener),
     entity<T extends EntityTypes>(entity: Entity<T>): EntityClient<T> {
       let client = bound.get(entity) as EntityClient<T> | undefined;

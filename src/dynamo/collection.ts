@@ -20,9 +20,9 @@ export interface CollectionQueryInput<M extends Record<string, AnyEntity>, N ext
   /** Which entity's partition-key template builds the partition value. */
   via: N;
   partition: M[N]['~types']['partition'];
-  order?: 'asc' | 'desc';
-  limit?: number;
-  cursor?: string | null;
+  order?: 'asc' | 'desc' | undefined;
+  limit?: number | undefined;
+  cursor?: string | null | undefined;
 }
 
 /**

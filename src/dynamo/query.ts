@@ -36,17 +36,17 @@ export type SortCondition<S> =
 /** Options shared by every query shape. */
 export interface QueryCommon<T extends EntityTypes> {
   /** `asc` (default) or `desc` by sort key. */
-  order?: 'asc' | 'desc';
+  order?: 'asc' | 'desc' | undefined;
   /** Page size (default 25, max 1000). */
-  limit?: number;
+  limit?: number | undefined;
   /** Cursor from the previous page of the same query. */
-  cursor?: string | null;
+  cursor?: string | null | undefined;
   /** Applied by DynamoDB after the key condition (it does not reduce the capacity read). */
-  filter?: Condition<T['item']>;
+  filter?: Condition<T['item']> | undefined;
   /** Return only these attributes (items are not schema-validated then). */
-  select?: readonly (keyof T['item'] & string)[];
+  select?: readonly (keyof T['item'] & string)[] | undefined;
   /** Strongly consistent read (primary key only). */
-  consistent?: boolean;
+  consistent?: boolean | undefined;
 }
 
 /**
@@ -83,12 +83,12 @@ interface RawQueryInput {
   index?: string | undefined;
   partition: Record<string, unknown>;
   sort?: Record<string, unknown>;
-  order?: 'asc' | 'desc';
-  limit?: number;
-  cursor?: string | null;
-  filter?: object;
-  select?: readonly string[];
-  consistent?: boolean;
+  order?: 'asc' | 'desc' | undefined;
+  limit?: number | undefined;
+  cursor?: string | null | undefined;
+  filter?: object | undefined;
+  select?: readonly string[] | undefined;
+  consistent?: boolean | undefined;
 }
 
 function sortExpression(
@@ -289,7 +289,7 @@ export async function queryPage<T extends EntityTypes, Q extends QueryInput<T>>(
 /** Options of `queryAll`. */
 export interface QueryAllOptions extends CallOptions {
   /** Stop after this many items (the last page is cut). Default 10,000. */
-  maxItems?: number;
+  maxItems?: number | undefined;
 }
 
 /**

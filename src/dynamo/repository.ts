@@ -83,11 +83,14 @@ export interface EntityClient<T extends EntityTypes> extends Repository<
     options?: QueryAllOptions,
   ): AsyncGenerator<Page<QueryResult<T, Q>>, void, undefined>;
   /** The Repository `list`: a query page with `limit` and `cursor`. */
-  list(query: QueryInput<T>, options?: { limit?: number; cursor?: string | null }): Promise<Page<T['item']>>;
+  list(
+    query: QueryInput<T>,
+    options?: { limit?: number | undefined; cursor?: string | null | undefined },
+  ): Promise<Page<T['item']>>;
   /** Reads many keys; one entry per key in order, `null` when absent. */
   batchGet(
     keys: readonly T['key'][],
-    options?: BatchOptions & { consistent?: boolean },
+    options?: BatchOptions & { consistent?: boolean | undefined },
   ): Promise<(T['item'] | null)[]>;
   /** Puts and deletes many items in chunks of 25. */
   batchWrite(
@@ -231,9 +234,11 @@ export function bindEntity<T extends EntityTypes>(runtime: Runtime, entity: Enti
       queryPage<T, QueryInput<T>>(runtime, e, input, options),
     queryAll: (input: QueryInput<T>, options?: QueryAllOptions) =>
       queryAll<T, QueryInput<T>>(runtime, e, input, options),
-    list: (query: QueryInput<T>, options: { limit?: number; cursor?: string | null } = {}) =>
-      queryPage<T, QueryInput<T>>(runtime, e, { ...query, ...options }),
-    batchGet: (keys: readonly T['key'][], options?: BatchOptions & { consistent?: boolean }) =>
+    list: (
+      query: QueryInput<T>,
+      options: { limit?: number | undefined; cursor?: string | null | undefined } = {},
+    ) => queryPage<T, QueryInput<T>>(runtime, e, { ...query, ...options }),
+    batchGet: (keys: readonly T['key'][], options?: BatchOptions & { consistent?: boolean | undefined }) =>
       batchGet(
         runtime,
         keys.map((k) => batchGetKey(e, k)),

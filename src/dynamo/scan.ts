@@ -18,12 +18,12 @@ import type { Table } from './table.js';
 export interface ScanOptions {
   allowScan: true;
   /** Scan a GSI instead of the table. */
-  index?: string;
+  index?: string | undefined;
   /** Page size (default 25, max 1000). */
-  limit?: number;
-  cursor?: string | null;
+  limit?: number | undefined;
+  cursor?: string | null | undefined;
   /** Raw condition on attributes (applied after reading). */
-  filter?: object;
+  filter?: object | undefined;
   /** Parallel scan: this worker's segment and the total. */
   segment?: number;
   totalSegments?: number;
@@ -135,7 +135,7 @@ export async function scanPage<S extends Table | AnyEntity>(
 export interface ScanAllOptions
   extends Omit<ScanOptions, 'segment' | 'totalSegments' | 'cursor'>, CallOptions {
   /** Segments scanned in parallel. Default 1. */
-  segments?: number;
+  segments?: number | undefined;
 }
 
 /**

@@ -57,4 +57,27 @@ describe('inferred types', () => {
     type Items = CollectionPage<{ user: typeof User; posts: typeof Post }>['items'];
     expectTypeOf<Items['posts']>().toEqualTypeOf<EntityItem<typeof Post>[]>();
   });
+
+  it('takes a cursor and a limit straight from a request, where either may be undefined', () => {
+    const db = createDynamoClient({ local: 'http://127.0.0.1:1', cursorSecret: CURSOR_SECRET });
+    const request = { query: {} as { cursor?: string; limit?: number } };
+    const { cursor, limit } = request.query;
+    const posts = db.entity(Post);
+    // Under exactOptionalPropertyTypes each of these is a type error unless the option admits `undefined`.
+    void posts.query({ partition: { userId: '1' }, cursor, limit }).catch(() => undefined);
+    void posts.list({ partition: { userId: '1' } }, { cursor, limit }).catch(() => undefined);
+    void posts
+      .queryAll({ partition: { userId: '1' } }, { maxItems: limit })
+      .next()
+      .catch(() => undefined);
+    void posts.scan({ allowScan: true, cursor, limit }).catch(() => undefined);
+    void db.scan(table, { allowScan: true, cursor, limit }).catch(() => undefined);
+    void db
+      .collection({ user: User, posts: Post })
+      .query({ via: 'user', partition: { id: '1' }, cursor, limit })
+      .catch(() => undefined);
+    void posts.get({ userId: '1', postId: '2' }, { timeoutMs: limit }).catch(() => undefined);
+    expect(cursor).toBeUndefined();
+    db.destroy();
+  });
 });
