@@ -1,6 +1,8 @@
 // Prisma client lifecycle: one client per process (kept on globalThis outside production), log routing, slow queries, pool figures, graceful shutdown.
+import type { Capabilities } from '../core/capabilities.js';
 import { createInstrumentation, silentLogger } from '../core/internal.js';
 import type { Instrumentation, Logger } from '../core/internal.js';
+import { prismaCapabilities } from './capabilities.js';
 import type { PrismaEngine } from './errors.js';
 import { dbkitExtension } from './extension.js';
 import type { DbkitExtension, DbkitExtensionOptions } from './extension.js';
@@ -81,6 +83,8 @@ export interface DbkitPrisma<B, C> {
   /** The bare client (for `$on`, and for what extensions cannot do). */
   readonly base: B;
   readonly engine: PrismaEngine;
+  /** What the engine supports ({@link prismaCapabilities}): transactions, partial indexes and joins. */
+  readonly capabilities: Readonly<Capabilities>;
   readonly instrumentation: Instrumentation;
   /** The pool's figures now, when a `pool` was given. */
   poolStats(): PoolStats | undefined;
@@ -264,6 +268,7 @@ export function createPrisma<A extends AdapterLike, B extends BaseClientLike, C 
     client,
     base,
     engine,
+    capabilities: prismaCapabilities,
     instrumentation,
     poolStats: () => (pool ? poolStats(pool) : undefined),
     close() {

@@ -15,9 +15,6 @@ export interface ModelCatalog {
   byTable(table: string): ModelInfo | undefined;
 }
 
-/** Returns the columns of a constraint or index by its name (a catalog query), or `undefined`. */
-export type ConstraintColumnsLookup = (constraintName: string) => Promise<readonly string[] | undefined>;
-
 interface RuntimeField {
   name: string;
   kind: string;
@@ -104,49 +101,61 @@ export function columnsFromConstraintName(name: string, model: ModelInfo): strin
   return split(joined);
 }
 
+/** Columns of constraints already looked up by name, read synchronously by the error mapper. */
+export type KnownConstraintColumns = (constraintName: string) => readonly string[] | undefined;
+
 /**
  * The fields behind a constraint violation, from what the adapter carried: the PGlite adapter names
  * the columns (`constraint.fields`), `@prisma/adapter-pg` names the constraint (`constraint.index`),
- * which is mapped back through Prisma's naming convention and, failing that, `lookup` (a catalog
- * query). Empty when nothing identifies them.
+ * which is mapped back through Prisma's naming convention and, failing that, the columns `known`
+ * from a catalog lookup (see {@link constraintToLookUp}). Empty when nothing identifies them.
  *
  * @example
  * ```ts
- * await conflictFieldsOf(facts.driver, catalog.byModel('User'), lookup) // ['email']
+ * conflictFieldsFrom(facts.driver, catalog.byModel('User'), known) // ['email']
  * ```
  */
-export async function conflictFieldsOf(
+export function conflictFieldsFrom(
   cause: DriverErrorCause | undefined,
   model: ModelInfo | undefined,
-  lookup?: ConstraintColumnsLookup,
-): Promise<string[]> {
+  known?: KnownConstraintColumns,
+): string[] {
   const constraint = cause?.constraint;
   if (constraint?.fields !== undefined && constraint.fields.length > 0)
     return columnsToFields(constraint.fields, model);
-  const name = constraint?.index ?? constraintNameFromMessage(cause?.originalMessage);
+  const name = constraintName(cause);
   if (name === undefined) return [];
   const byConvention = model === undefined ? undefined : columnsFromConstraintName(name, model);
   if (byConvention !== undefined) return columnsToFields(byConvention, model);
-  const columns = await lookup?.(name).catch(() => undefined);
+  const columns = known?.(name);
   return columns === undefined ? [] : columnsToFields(columns, model);
+}
+
+/**
+ * The constraint whose columns only a catalog query can tell (its name does not follow Prisma's
+ * convention and the adapter named no columns), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * constraintToLookUp({ kind: 'UniqueConstraintViolation', constraint: { index: 'users_email_uq' } }, user) // 'users_email_uq'
+ * ```
+ */
+export function constraintToLookUp(
+  cause: DriverErrorCause | undefined,
+  model: ModelInfo | undefined,
+): string | undefined {
+  const constraint = cause?.constraint;
+  if (constraint?.fields !== undefined && constraint.fields.length > 0) return undefined;
+  const name = constraintName(cause);
+  if (name === undefined) return undefined;
+  if (model !== undefined && columnsFromConstraintName(name, model) !== undefined) return undefined;
+  return name;
+}
+
+function constraintName(cause: DriverErrorCause | undefined): string | undefined {
+  return cause?.constraint?.index ?? constraintNameFromMessage(cause?.originalMessage);
 }
 
 function constraintNameFromMessage(message: string | undefined): string | undefined {
   return message === undefined ? undefined : /constraint "([^"]+)"/.exec(message)?.[1];
 }
-
-/** The catalog query behind {@link ConstraintColumnsLookup}: a constraint's columns, else an index's. */
-export const CONSTRAINT_COLUMNS_SQL = `
-SELECT "column" FROM (
-  SELECT a.attname AS "column", k.ord FROM pg_constraint c
-    CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
-    WHERE c.conname = $1 AND c.connamespace = current_schema()::regnamespace
-  UNION ALL
-  SELECT a.attname, k.ord FROM pg_class i
-    JOIN pg_index x ON x.indexrelid = i.oid
-    CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
-    WHERE i.relname = $1 AND i.relnamespace = current_schema()::regnamespace
-      AND NOT EXISTS (SELECT 1 FROM pg_constraint c2 WHERE c2.conname = $1 AND c2.connamespace = i.relnamespace)
-) s ORDER BY ord`;

@@ -8,11 +8,14 @@ import {
   ForbiddenError,
   InternalError,
   NotFoundError,
+  OutcomeUnknownError,
   TimeoutError,
   TransientError,
   ValidationError,
 } from '../core/internal.js';
-import type { DbkitErrorOptions, EngineName } from '../core/internal.js';
+import type { DbkitErrorOptions, EngineName, OperationSpec } from '../core/internal.js';
+import { conflictFieldsFrom } from './conflict-fields.js';
+import type { KnownConstraintColumns, ModelCatalog } from './conflict-fields.js';
 import { connectionFailure, timeLimitFailure } from './connection-errors.js';
 
 /** The engines the Prisma module runs on. */
@@ -27,6 +30,12 @@ export interface PrismaErrorContext {
   operation?: string;
   /** The fields behind a unique or foreign-key constraint, when the caller resolved them already. */
   conflictFields?: readonly string[];
+  /** The client's models: a constraint violation is named by model and fields, not table and columns. */
+  catalog?: ModelCatalog;
+  /** Columns of constraints looked up in the database catalog (names outside Prisma's convention). */
+  constraintColumns?: KnownConstraintColumns;
+  /** The failure ended an interactive transaction before its COMMIT was sent: it rolled back. */
+  rolledBack?: boolean;
 }
 
 /** The `cause` of a Prisma `DriverAdapterError`: the adapter's description of the database error. */
@@ -148,9 +157,56 @@ const FORBIDDEN_DRIVER_KINDS: Readonly<Record<string, ErrorCode>> = {
  */
 export function mapPrismaError(err: unknown, context: PrismaErrorContext = {}): DbkitError {
   if (err instanceof DbkitError) return err;
+  const mapped = refine(err, context);
+  return context.rolledBack === true ? rolledBackError(mapped, context.engine) : mapped;
+}
+
+/**
+ * The executor's `mapError` for one client: every failure of an operation is refined here, once,
+ * with the client's model catalog and the constraint columns looked up so far.
+ *
+ * @example
+ * ```ts
+ * const config: ExecutorConfig = { ..., mapError: prismaErrorMapper('postgres', catalog, lookup.known) }
+ * ```
+ */
+export function prismaErrorMapper(
+  engine: PrismaEngine,
+  catalog?: ModelCatalog,
+  constraintColumns?: KnownConstraintColumns,
+): (err: unknown, spec: OperationSpec) => DbkitError {
+  return (err, spec) =>
+    mapPrismaError(err, {
+      engine,
+      operation: spec.operation,
+      // A raw query names no model: the catalog finds it from the table, if the error names one.
+      ...(spec.target === 'raw' || spec.target === 'transaction' ? {} : { model: spec.target }),
+      ...(catalog === undefined ? {} : { catalog }),
+      ...(constraintColumns === undefined ? {} : { constraintColumns }),
+    });
+}
+
+const CONSTRAINT_KINDS: ReadonlySet<string> = new Set([
+  'UniqueConstraintViolation',
+  'ForeignKeyConstraintViolation',
+]);
+
+function refine(err: unknown, context: PrismaErrorContext): DbkitError {
   const facts = prismaErrorFacts(err);
   const { prismaCode: p, driver, sqlState } = facts;
-  const model = context.model ?? facts.modelName;
+  let model = context.model ?? facts.modelName;
+  let conflictFields = context.conflictFields;
+  if (
+    conflictFields === undefined &&
+    context.catalog !== undefined &&
+    (CONSTRAINT_KINDS.has(driver?.kind ?? '') || p === 'P2002')
+  ) {
+    const info =
+      (model === undefined ? undefined : context.catalog.byModel(model)) ??
+      (driver?.table === undefined ? undefined : context.catalog.byTable(driver.table));
+    if (info !== undefined) model = info.name;
+    conflictFields = conflictFieldsFrom(driver, info, context.constraintColumns);
+  }
   const base: DbkitErrorOptions = {
     ...(context.engine === undefined ? {} : { engine: context.engine }),
     ...(context.operation === undefined ? {} : { operation: context.operation }),
@@ -160,7 +216,7 @@ export function mapPrismaError(err: unknown, context: PrismaErrorContext = {}): 
   const where = `${context.operation ?? 'operation'}${model === undefined ? '' : ` on ${model}`}`;
 
   if (p === 'P2002' || driver?.kind === 'UniqueConstraintViolation' || sqlState === '23505') {
-    const fields = context.conflictFields ?? [];
+    const fields = conflictFields ?? [];
     const named = fields.length > 0 ? ` (${fields.join(', ')})` : '';
     return new ConflictError(`${where}: a record with the same unique value${named} already exists`, {
       ...base,
@@ -172,7 +228,7 @@ export function mapPrismaError(err: unknown, context: PrismaErrorContext = {}): 
     return new ConflictError(`${where}: a foreign-key constraint stood in the way`, {
       ...base,
       code: 'conflict.foreignKey',
-      fields: context.conflictFields ?? [],
+      fields: conflictFields ?? [],
     });
   }
   if (p === 'P2025') {
@@ -263,6 +319,41 @@ function transactionTimeout(facts: PrismaErrorFacts, base: DbkitErrorOptions, wh
     notApplied: certain,
     ...(typeof timeout === 'number' ? { timeoutMs: timeout } : {}),
   });
+}
+
+/**
+ * A database failure before COMMIT was requested (while starting, or inside the callback) means the
+ * interactive transaction rolled back: reported as not applied, whatever the statement's own error
+ * said. Kinds that carry no outcome (conflict, validation, ...) are returned as they are.
+ *
+ * @example
+ * ```ts
+ * rolledBackError(connectionLostMidStatement, 'postgres').notApplied // true
+ * ```
+ */
+export function rolledBackError(err: DbkitError, engine: PrismaEngine | undefined): DbkitError {
+  if (err.notApplied) return err;
+  const inner = err instanceof OutcomeUnknownError && err.cause instanceof DbkitError ? err.cause : err;
+  const options: DbkitErrorOptions = {
+    ...(engine === undefined ? {} : { engine }),
+    operation: '$transaction',
+    target: 'transaction',
+    code: inner.code,
+    retryable: inner.retryable,
+    notApplied: true,
+    cause: err,
+  };
+  const message = `$transaction was rolled back: ${inner.message}`;
+  switch (inner.kind) {
+    case 'connection':
+      return markDatabaseError(new ConnectionError(message, options));
+    case 'timeout':
+      return markDatabaseError(new TimeoutError(message, options));
+    case 'transient':
+      return markDatabaseError(new TransientError(message, options));
+    default:
+      return err;
+  }
 }
 
 // Errors that came out of a dbkit operation on the database (mapped by the extension), as opposed

@@ -6,7 +6,7 @@ import {
   createInstrumentation,
   createTelemetry,
   DbkitError,
-  execute,
+  runOperation,
   targetFromUrl,
 } from '../core/internal.js';
 import type {
@@ -14,20 +14,20 @@ import type {
   CursorCodecOptions,
   ExecutorConfig,
   Instrumentation,
-  OperationSpec,
   Page,
   RetryPolicy,
   TelemetryOption,
   TelemetryTarget,
 } from '../core/internal.js';
-import { CONSTRAINT_COLUMNS_SQL, conflictFieldsOf, modelCatalog } from './conflict-fields.js';
-import type { ConstraintColumnsLookup, ModelCatalog } from './conflict-fields.js';
-import { mapPrismaError, markDatabaseError, prismaErrorFacts } from './errors.js';
+import { modelCatalog } from './conflict-fields.js';
+import { constraintLookup } from './constraint-lookup.js';
+import { markDatabaseError, prismaErrorFacts, prismaErrorMapper } from './errors.js';
 import type { PrismaEngine } from './errors.js';
 import { createNPlusOneDetector } from './n-plus-one.js';
 import type { NPlusOneDetector, NPlusOneOptions } from './n-plus-one.js';
 import { deleteVersioned, updateVersioned } from './optimistic-lock.js';
 import type { VersionedDelegate } from './optimistic-lock.js';
+import { operationFor } from './operations.js';
 import { paginate } from './pagination.js';
 import type { FindManyDelegate, KeysetOrder } from './pagination.js';
 import { transactionWithRetry } from './transaction.js';
@@ -52,7 +52,7 @@ export interface DbkitExtensionOptions {
   /**
    * Time limit of one operation, in ms: past it the call fails with a TimeoutError (for a write,
    * an OutcomeUnknownError: it may have been applied) even if the database never answers.
-   * Default {@link DEFAULT_OPERATION_TIMEOUT_MS} (10 s). Keep it above the pool's `query_timeout`
+   * Default 10 s. Keep it above the pool's `query_timeout`
    * and `statement_timeout` (see `defaultPoolTimeouts`), so those end a slow statement first.
    */
   timeoutMs?: number;
@@ -70,37 +70,12 @@ export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 /** Keyset pagination arguments of the model method `paginate`. */
 export type PaginateModelArgs<T, A> = A & {
   orderBy: KeysetOrder<keyof Prisma.Result<T, object, 'findFirstOrThrow'> & string>;
-  limit?: number;
-  cursor?: string | null;
+  /** Page size, clamped by core's `pageSize` (default 25, max 1000). */
+  limit?: number | undefined;
+  /** The `cursor` of the previous page (`req.query.cursor` as it comes); absent, `undefined` or `null` for the first. */
+  cursor?: string | null | undefined;
 };
 
-const READS = new Set([
-  'findUnique',
-  'findUniqueOrThrow',
-  'findFirst',
-  'findFirstOrThrow',
-  'findMany',
-  'count',
-  'aggregate',
-  'groupBy',
-]);
-const RAW_QUERIES = new Set(['$queryRaw', '$queryRawUnsafe']);
-// `$queryRaw` also runs `INSERT ... RETURNING`: only a statement that plainly reads counts as a read
-// (a write that lost its connection must be reported as "outcome unknown", never as a plain failure).
-const READ_ONLY_SQL = /^\s*(select|show|explain|values|table)\b/i;
-
-function rawSqlText(args: unknown): string | undefined {
-  if (Array.isArray(args)) return typeof args[0] === 'string' ? args[0] : undefined;
-  if (typeof args !== 'object' || args === null) return undefined;
-  const { sql, strings } = args as { sql?: unknown; strings?: unknown };
-  if (typeof sql === 'string') return sql;
-  return Array.isArray(strings) ? strings.join('?') : undefined;
-}
-
-function isRead(operation: string, args: unknown): boolean {
-  if (READS.has(operation)) return true;
-  return RAW_QUERIES.has(operation) && READ_ONLY_SQL.test(rawSqlText(args) ?? '');
-}
 const N_PLUS_ONE_OPS = new Set([
   'findUnique',
   'findUniqueOrThrow',
@@ -110,8 +85,6 @@ const N_PLUS_ONE_OPS = new Set([
   'count',
   'aggregate',
 ]);
-const LOOKUP_TIMEOUT_MS = 1_000;
-
 interface RawClient {
   $queryRawUnsafe(sql: string, ...values: unknown[]): PromiseLike<unknown>;
   _runtimeDataModel?: unknown;
@@ -152,49 +125,6 @@ function detectorOf(option: DbkitExtensionOptions['nPlusOne']): NPlusOneDetector
   return createNPlusOneDetector(option);
 }
 
-function lookupOver(client: RawClient): ConstraintColumnsLookup {
-  const cache = new Map<string, Promise<readonly string[] | undefined>>();
-  return (name) => {
-    let found = cache.get(name);
-    if (found === undefined) {
-      const query = Promise.resolve(client.$queryRawUnsafe(CONSTRAINT_COLUMNS_SQL, name)).then((rows) =>
-        Array.isArray(rows) && rows.length > 0
-          ? rows.map((r) => String((r as { column: unknown }).column))
-          : undefined,
-      );
-      const timeout = new Promise<undefined>((resolve) =>
-        setTimeout(() => {
-          resolve(undefined);
-        }, LOOKUP_TIMEOUT_MS).unref(),
-      );
-      found = Promise.race([query, timeout]);
-      cache.set(name, found);
-    }
-    return found;
-  };
-}
-
-async function mapWithFields(
-  err: unknown,
-  catalog: ModelCatalog,
-  lookup: ConstraintColumnsLookup | undefined,
-  engine: PrismaEngine,
-  model: string | undefined,
-  operation: string,
-): Promise<Error> {
-  const facts = prismaErrorFacts(err);
-  const constraintKinds = ['UniqueConstraintViolation', 'ForeignKeyConstraintViolation'];
-  const ctx = { engine, operation, ...(model === undefined ? {} : { model }) };
-  if (!constraintKinds.includes(facts.driver?.kind ?? '') && facts.prismaCode !== 'P2002')
-    return mapPrismaError(err, ctx);
-  const modelName = model ?? facts.modelName;
-  const info =
-    (modelName === undefined ? undefined : catalog.byModel(modelName)) ??
-    (facts.driver?.table === undefined ? undefined : catalog.byTable(facts.driver.table));
-  const conflictFields = await conflictFieldsOf(facts.driver, info, lookup);
-  return mapPrismaError(err, { ...ctx, ...(info === undefined ? {} : { model: info.name }), conflictFields });
-}
-
 /**
  * The dbkit extension for a Prisma 7 client. Every operation (model and raw) runs through core's
  * `execute` with Prisma's errors mapped into dbkit's taxonomy (P2002 names the conflicting fields on
@@ -224,15 +154,15 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
     const raw = base as unknown as RawClient;
     const engine = options.engine ?? detectEngine(raw);
     const catalog = modelCatalog(raw._runtimeDataModel);
-    const lookup = options.constraintLookup === false ? undefined : lookupOver(raw);
+    const lookup = constraintLookup(options.constraintLookup === false ? undefined : raw, catalog);
     const config: ExecutorConfig = {
       instrumentation,
       retry: false,
       // Prisma cannot cancel a query: the executor only stops waiting at the limit.
       cancellable: false,
       timeoutMs: options.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
-      // Only reached for what the query did not map itself (e.g. a synchronous throw).
-      mapError: (err, spec) => mapPrismaError(err, { engine, operation: spec.operation, model: spec.target }),
+      // The one place a failure is refined, with the catalog to name a conflict's fields.
+      mapError: prismaErrorMapper(engine, catalog, lookup.known),
     };
     const telemetry = createTelemetry(options.telemetry, {
       ...(engine === 'postgres' ? pgTarget(raw) : {}),
@@ -257,23 +187,20 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
           if (detector !== undefined && model !== undefined && N_PLUS_ONE_OPS.has(operation)) {
             detector.record(model, operation, args, () => callSiteStack(params));
           }
-          const read = isRead(operation, args);
-          const spec: OperationSpec = {
-            engine,
-            operation,
-            target: model ?? 'raw',
-            kind: read ? 'read' : 'write',
-            idempotent: read,
-          };
+          // A conflict whose constraint only the catalog can name is looked up before the error
+          // reaches `mapError` (which is synchronous); the error itself is rethrown as it came.
+          const send = (): Promise<unknown> =>
+            query(args).then(undefined, async (err: unknown) => {
+              await lookup.prepare(err, model);
+              throw err;
+            });
           // Every error out of here is the database's: marked so that `$transactionWithRetry` tells
           // it from the caller's own errors thrown in its callback.
-          return execute(config, spec, () =>
-            query(args).then(undefined, async (err: unknown) => {
-              throw await mapWithFields(err, catalog, lookup, engine, model, operation);
-            }),
-          ).catch((err: unknown) => {
-            throw markDatabaseError(err);
-          });
+          return runOperation(config, operationFor(engine, operation, args), model ?? 'raw', send).catch(
+            (err: unknown) => {
+              throw markDatabaseError(err);
+            },
+          );
         },
       },
       model: {

@@ -13,15 +13,15 @@ export type KeysetOrder<F extends string = string> = readonly Readonly<Partial<R
 
 /** Arguments of a keyset page. */
 export interface PaginateArgs<F extends string = string> {
-  where?: object;
+  where?: object | undefined;
   orderBy: KeysetOrder<F>;
   /** Page size, clamped by core's `pageSize` (default 25, max 1000). */
-  limit?: number;
-  /** The `cursor` of the previous page; absent or `null` for the first page. */
-  cursor?: string | null;
+  limit?: number | undefined;
+  /** The `cursor` of the previous page; absent, `undefined` or `null` for the first page. */
+  cursor?: string | null | undefined;
   /** Passed to `findMany`; the key fields are added to a `select` so the next cursor can be made. */
-  select?: Record<string, unknown>;
-  include?: Record<string, unknown>;
+  select?: Record<string, unknown> | undefined;
+  include?: Record<string, unknown> | undefined;
 }
 
 /** The part of a Prisma model delegate pagination needs. */

@@ -1,33 +1,34 @@
 // Interactive transactions with isolation level, maxWait and timeout, retried with core's backoff when the database aborted them.
-import {
-  ConnectionError,
-  DbkitError,
-  OutcomeUnknownError,
-  TimeoutError,
-  TransientError,
-  createInstrumentation,
-  execute,
-} from '../core/internal.js';
-import type { Instrumentation, RetryPolicy, Telemetry } from '../core/internal.js';
-import { isDatabaseError, mapPrismaError, markDatabaseError } from './errors.js';
+import { DbkitError, TimeoutError, createInstrumentation, runOperation } from '../core/internal.js';
+import type { ExecutorConfig, Instrumentation, RetryPolicy, Telemetry } from '../core/internal.js';
+import type { CallOptions } from '../core/operations.js';
+import { isDatabaseError, mapPrismaError, markDatabaseError, rolledBackError } from './errors.js';
 import type { PrismaEngine } from './errors.js';
+import { prismaOperations } from './operations.js';
 
 /** Prisma's isolation levels on PostgreSQL. */
 export type IsolationLevel = 'ReadUncommitted' | 'ReadCommitted' | 'RepeatableRead' | 'Serializable';
 
-/** Options of {@link transactionWithRetry}. */
-export interface TransactionOptions {
-  isolationLevel?: IsolationLevel;
+/**
+ * Options of `$transactionWithRetry`: Prisma's transaction options and core's per-call options
+ * (`signal`; `timeoutMs` bounds all attempts together; `retry` as below).
+ *
+ * @example
+ * ```ts
+ * await prisma.$transactionWithRetry(fn, { isolationLevel: 'Serializable', timeout: 10_000, signal: req.signal })
+ * ```
+ */
+export interface TransactionOptions extends CallOptions {
+  isolationLevel?: IsolationLevel | undefined;
   /** How long to wait for a connection to start the transaction, in ms (Prisma's default 2000). */
-  maxWait?: number;
+  maxWait?: number | undefined;
   /** How long the transaction may run before Prisma rolls it back, in ms (Prisma's default 5000). */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * Retry policy for serialization failures and deadlocks (the database rolled the transaction back,
    * so running it again is safe). Default: 8 attempts, 20 ms base, 1 s cap. `false` disables.
    */
-  retry?: RetryPolicy | false;
-  signal?: AbortSignal;
+  retry?: RetryPolicy | false | undefined;
 }
 
 /** A client that runs interactive transactions (a Prisma client, extended or not). */
@@ -105,33 +106,6 @@ function bounded<R>(
   });
 }
 
-// A database failure before COMMIT was requested (while starting, or inside the callback) means the
-// transaction rolled back: report it as not applied, whatever the statement's own error said.
-function rolledBack(err: DbkitError, engine: PrismaEngine): DbkitError {
-  if (err.notApplied) return err;
-  const inner = err instanceof OutcomeUnknownError && err.cause instanceof DbkitError ? err.cause : err;
-  const options = {
-    engine,
-    operation: '$transaction',
-    target: 'transaction',
-    code: inner.code,
-    retryable: inner.retryable,
-    notApplied: true,
-    cause: err,
-  };
-  const message = `$transaction was rolled back: ${inner.message}`;
-  switch (inner.kind) {
-    case 'connection':
-      return markDatabaseError(new ConnectionError(message, options));
-    case 'timeout':
-      return markDatabaseError(new TimeoutError(message, options));
-    case 'transient':
-      return markDatabaseError(new TransientError(message, options));
-    default:
-      return err;
-  }
-}
-
 /**
  * Runs `fn` in an interactive transaction and, when PostgreSQL aborts it with a serialization failure
  * or deadlock (P2034 / 40001 / 40P01, including the raw DriverAdapterError thrown at COMMIT), runs it
@@ -167,19 +141,43 @@ export async function transactionWithRetry<Tx, R>(
   };
   const limitMs = (maxWait ?? PRISMA_MAX_WAIT_MS) + (timeout ?? PRISMA_TIMEOUT_MS) + TRANSACTION_MARGIN_MS;
   const policy = options.retry ?? defaultTransactionRetry;
-  const mapError = (err: unknown): DbkitError => mapPrismaError(err, { engine, operation: '$transaction' });
-  return execute(
-    {
-      instrumentation: context.instrumentation ?? quiet,
-      retry: false,
-      // Prisma cannot cancel a query: the executor only stops waiting at the limit.
-      cancellable: false,
-      mapError,
-      ...(context.telemetry === undefined ? {} : { telemetry: context.telemetry }),
-    },
+  // Raw database errors thrown before COMMIT was requested: the transaction rolled back.
+  const beforeCommit = new WeakSet<object>();
+  const config: ExecutorConfig = {
+    instrumentation: context.instrumentation ?? quiet,
+    retry: false,
+    // Prisma cannot cancel a query: the executor only stops waiting at the limit.
+    cancellable: false,
+    // The one place a raw failure of the transaction is refined.
+    mapError: (err) =>
+      mapPrismaError(err, {
+        engine,
+        operation: '$transaction',
+        rolledBack: typeof err === 'object' && err !== null && beforeCommit.has(err),
+      }),
+    ...(context.telemetry === undefined ? {} : { telemetry: context.telemetry }),
+  };
+  const call: CallOptions = {
+    retry:
+      policy === false
+        ? false
+        : {
+            ...policy,
+            shouldRetry: (err, n) =>
+              err instanceof DbkitError &&
+              err.kind === 'transient' &&
+              err.retryable &&
+              (policy.shouldRetry?.(err, n) ?? true),
+          },
+  };
+  if (options.signal !== undefined) call.signal = options.signal;
+  if (options.timeoutMs !== undefined) call.timeoutMs = options.timeoutMs;
+  return runOperation(
+    config,
     // Not idempotent: a transaction whose COMMIT was lost may have committed, so only failures that
     // certainly rolled back (notApplied) are retried and the others become OutcomeUnknownError.
-    { engine, operation: '$transaction', target: 'transaction', kind: 'write', idempotent: false },
+    prismaOperations(engine).$transaction,
+    'transaction',
     async (_signal, attempt) => {
       const state: AttemptState = { phase: 'start', abandoned: false };
       // A function, not the property: the deadline flips it while the callback awaits.
@@ -197,24 +195,14 @@ export async function transactionWithRetry<Tx, R>(
         return await bounded(run, limitMs, state, engine);
       } catch (err) {
         if (!isDatabaseError(err) || state.phase === 'commit') throw err;
-        throw rolledBack(mapError(err), engine);
+        // A statement's error, refined by its own operation already, or a raw one for `mapError`.
+        if (err instanceof DbkitError) throw rolledBackError(err, engine);
+        if (typeof err === 'object' && err !== null) beforeCommit.add(err);
+        throw err;
       }
     },
-    {
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      // The caller's own errors (business rules, bugs) are not the database's: untouched, never retried.
-      passThrough: (err) => !isDatabaseError(err),
-      retry:
-        policy === false
-          ? false
-          : {
-              ...policy,
-              shouldRetry: (err, n) =>
-                err instanceof DbkitError &&
-                err.kind === 'transient' &&
-                err.retryable &&
-                (policy.shouldRetry?.(err, n) ?? true),
-            },
-    },
+    call,
+    // The caller's own errors (business rules, bugs) are not the database's: untouched, never retried.
+    { passThrough: (err) => !isDatabaseError(err) },
   );
 }

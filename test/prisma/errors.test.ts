@@ -13,7 +13,8 @@ import {
   toProblemDetails,
 } from '../../src/core/internal.js';
 import type { DbkitError } from '../../src/core/internal.js';
-import { dbkitExtension, transactionWithRetry } from '../../src/prisma/index.js';
+import { dbkitExtension } from '../../src/prisma/index.js';
+import { transactionWithRetry } from '../../src/prisma/transaction.js';
 import { describeEngine } from '../helpers/engines.js';
 import { PrismaClient } from './generated/client/client.js';
 import { barrier, errorOf, openPglite, openPostgres } from './support.js';
@@ -90,6 +91,16 @@ function sharedMappings(open: () => Promise<TestDb>): void {
     );
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).fields).toEqual(['email']);
+  });
+
+  it('names the field of a unique index whose name does not follow Prisma’s convention (catalog lookup)', async () => {
+    await prisma.$executeRawUnsafe(
+      `CREATE UNIQUE INDEX "user_lookup_uq" ON "User" (name) WHERE name LIKE 'uq-%'`,
+    );
+    await prisma.user.create({ data: { name: 'uq-1', email: `${randomUUID()}@x.io` } });
+    const err = await errorOf(prisma.user.create({ data: { name: 'uq-1', email: `${randomUUID()}@x.io` } }));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err).toMatchObject({ code: 'conflict.unique', target: 'User', fields: ['name'] });
   });
 
   it('maps a foreign-key violation to a ConflictError naming the field', async () => {

@@ -102,6 +102,17 @@ function suite(open: () => Promise<TestDb>): void {
     );
     expect(bad).toMatchObject({ code: 'cursor.invalidSignature' });
   });
+
+  it('takes cursor and limit straight from a request (string | undefined under exactOptionalPropertyTypes)', async () => {
+    const req: { query: { cursor?: string | undefined; limit?: number | undefined } } = { query: {} };
+    const args = { where: { authorId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] as const };
+    const first = await prisma.post.paginate({ ...args, cursor: req.query.cursor, limit: req.query.limit });
+    expect(first.items).toHaveLength(25);
+    req.query = { cursor: first.cursor ?? undefined, limit: 10 };
+    const second = await prisma.post.paginate({ ...args, cursor: req.query.cursor, limit: req.query.limit });
+    expect(second.items).toHaveLength(10);
+    expect(second.items[0]?.id).not.toBe(first.items[0]?.id);
+  });
 }
 
 describe('[pglite] keyset pagination', () => {
