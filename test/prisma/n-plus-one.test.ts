@@ -2,7 +2,8 @@
 // Engine-independent logic, so it runs on PGlite only.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNPlusOneDetector, dbkitExtension } from '../../src/prisma/index.js';
+import { dbkitExtension } from '../../src/prisma/index.js';
+import { createNPlusOneDetector } from '../../src/prisma/n-plus-one.js';
 import type { NPlusOneReport } from '../../src/prisma/index.js';
 import { openPglite } from './support.js';
 import type { TestDb } from './support.js';

@@ -7,13 +7,11 @@ import {
   TransientError,
   toProblemDetails,
 } from '../../src/core/internal.js';
-import {
-  columnsFromConstraintName,
-  keysetWhere,
-  mapPrismaError,
-  queryShape,
-  redactParams,
-} from '../../src/prisma/index.js';
+import { columnsFromConstraintName } from '../../src/prisma/conflict-fields.js';
+import { mapPrismaError } from '../../src/prisma/errors.js';
+import { queryShape } from '../../src/prisma/n-plus-one.js';
+import { keysetWhere } from '../../src/prisma/pagination.js';
+import { redactParams } from '../../src/prisma/slow-query.js';
 
 function driverAdapterError(cause: Record<string, unknown>): Error {
   return Object.assign(new Error('driver error'), { name: 'DriverAdapterError', cause });
