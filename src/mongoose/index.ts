@@ -2,8 +2,6 @@
 export { dbkitPlugin } from './plugin.js';
 export type { DbkitStatics } from './plugin.js';
 export type { DbkitPluginOptions } from './state.js';
-export { guardMongooseFilter, guardMongoosePipeline, isMongooseTrusted } from './filter-guard.js';
-export type { MongooseGuardOptions } from './filter-guard.js';
 export { paginate } from './paginate.js';
 export type { PaginateOptions, MongoosePage } from './paginate.js';
 export { expectVersion } from './optimistic-lock.js';

@@ -2,18 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
 import { ValidationError } from '../../src/core/internal.js';
-import {
-  and,
-  buildUpdate,
-  each,
-  guardFilter,
-  guardPipeline,
-  isCatastrophic,
-  op,
-  or,
-  textSearch,
-  trusted,
-} from '../../src/mongo/index.js';
+import { guardPipeline } from '../../src/mongo/aggregate.js';
+import { and, each, op, or, textSearch, trusted } from '../../src/mongo/index.js';
+import { guardFilter, isCatastrophic } from '../../src/mongo/injection-guard.js';
+import { buildUpdate } from '../../src/mongo/update-builder.js';
 
 const refused = (fn: () => unknown): ValidationError => {
   try {

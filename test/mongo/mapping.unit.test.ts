@@ -22,15 +22,10 @@ import {
   ValidationError,
 } from '../../src/core/internal.js';
 import { toProblemDetails } from '../../src/core/internal.js';
-import {
-  duplicateKeyFields,
-  indexDifferences,
-  indexName,
-  keysetFilter,
-  keysetSort,
-  mapMongoError,
-  summarizeExplain,
-} from '../../src/mongo/index.js';
+import { duplicateKeyFields, mapMongoError } from '../../src/mongo/errors.js';
+import { summarizeExplain } from '../../src/mongo/explain.js';
+import { indexDifferences, indexName } from '../../src/mongo/indexes.js';
+import { keysetFilter, keysetSort } from '../../src/mongo/pagination.js';
 
 const server = (fields: Record<string, unknown>): MongoServerError =>
   new MongoServerError({ message: 'x', ...fields });

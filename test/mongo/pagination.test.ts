@@ -3,7 +3,8 @@ import { beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { CommandStartedEvent, Document } from 'mongodb';
 import { ValidationError } from '../../src/core/internal.js';
-import { connectMongo, defineCollection, explainFind, mongoRepository } from '../../src/mongo/index.js';
+import { explainFind } from '../../src/mongo/explain.js';
+import { connectMongo, defineCollection, mongoRepository } from '../../src/mongo/index.js';
 import type { MongoConnection, MongoRepository } from '../../src/mongo/index.js';
 import { mongoSuite, TEST_CURSOR_SECRET } from './support.js';
 
