@@ -14,8 +14,11 @@ export type Filter<C> = Fields<StoredDocument<C>> & { _id?: IdFilter } & (C exte
     : unknown) & {
     [path: `${string}.${string}`]: unknown;
   };
-/** What repository methods accept as a filter: typed fields, `or`/`and`/`nor` of them, or a trusted filter. */
-export type FilterInput<C> = Filter<C> | Logical<Filter<C>> | Trusted<Document>;
+/**
+ * What repository methods accept as a filter: typed fields, `or` / `and` / `nor` of filters (nested
+ * logicals and `textSearch` included), or a trusted filter.
+ */
+export type FilterInput<C> = Filter<C> | Logical<FilterInput<C>> | Trusted<Document>;
 /** A sort over the stored fields; `_id` is appended as tiebreaker. */
 export type SortSpec<C> = { [K in keyof StoredDocument<C> & string]?: 1 | -1 };
 type IdKey<C> = Extract<'id' | '_id', keyof OutputDocument<C>>;

@@ -13,7 +13,7 @@ export interface VersionedQueryOptions {
    * that version and bumps it; otherwise it throws VersionConflictError, or NotFoundError when
    * nothing matches the filter at all.
    */
-  expectedVersion?: number;
+  expectedVersion?: number | undefined;
 }
 
 /** What {@link expectVersion} returns: query options Mongoose's types accept on every update path. */

@@ -10,11 +10,11 @@ import { stateOf } from './state.js';
 /** Options for {@link paginate}. */
 export interface PaginateOptions {
   /** Sort keys; `_id` is appended as the tiebreaker. Default `{ _id: 1 }`. */
-  sort?: Readonly<Record<string, 1 | -1>>;
+  sort?: Readonly<Record<string, 1 | -1>> | undefined;
   /** Page size, 1 to 1000. Default 20. */
-  limit?: number;
-  /** The `cursor` of the previous page; absent or null for the first page. */
-  cursor?: string | null;
+  limit?: number | undefined;
+  /** The `cursor` of the previous page; absent, undefined or null for the first page (`req.query.cursor` fits). */
+  cursor?: string | null | undefined;
 }
 
 /** One page: plain documents (lean) and the cursor of the next page, null on the last. */
