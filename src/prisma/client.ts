@@ -15,31 +15,66 @@ import type { PoolLike, PoolMonitor, PoolMonitorOptions, PoolStats } from './poo
 import { slowQueryListener } from './slow-query.js';
 import type { PrismaQueryEvent } from './slow-query.js';
 
-/** A driver adapter factory (`new PrismaPg(pool)`, `new PrismaPGlite(pglite)`), as far as dbkit reads it. */
+/**
+ * A driver adapter factory (`new PrismaPg(pool)`, `new PrismaPGlite(pglite)`), as far as dbkit reads it.
+ *
+ * @example
+ * ```ts
+ * const adapter: AdapterLike = new PrismaPg(pool) // adapterName '@prisma/adapter-pg'
+ * ```
+ */
 export interface AdapterLike {
   readonly adapterName: string;
   readonly provider: string;
 }
 
-/** One entry of Prisma's `log` option. */
+/**
+ * One entry of Prisma's `log` option, as `createPrisma` builds it.
+ *
+ * @example
+ * ```ts
+ * const entry: PrismaLogDefinition = { level: 'warn', emit: 'event' }
+ * ```
+ */
 export interface PrismaLogDefinition {
   level: 'query' | 'info' | 'warn' | 'error';
   emit: 'event';
 }
 
-/** What `create` receives: hand it to the generated client's constructor as it is. */
+/**
+ * What `create` receives: hand it to the generated client's constructor as it is.
+ *
+ * @example
+ * ```ts
+ * createPrisma({ adapter, create: (options: ClientConstructorOptions<PrismaPg>) => new PrismaClient(options) })
+ * ```
+ */
 export interface ClientConstructorOptions<A extends AdapterLike> {
   adapter: A;
   log: PrismaLogDefinition[];
 }
 
-/** The lifecycle methods every Prisma client has. */
+/**
+ * The lifecycle methods every Prisma client has.
+ *
+ * @example
+ * ```ts
+ * const base: BaseClientLike = new PrismaClient({ adapter })
+ * ```
+ */
 export interface BaseClientLike {
   $connect(): Promise<void>;
   $disconnect(): Promise<void>;
 }
 
-/** Options of {@link createPrisma}. */
+/**
+ * Options of {@link createPrisma}.
+ *
+ * @example
+ * ```ts
+ * const options: CreatePrismaOptions<PrismaPg, PrismaClient, PrismaClient> = { adapter: new PrismaPg(pool), pool, create: (o) => new PrismaClient(o) }
+ * ```
+ */
 export interface CreatePrismaOptions<A extends AdapterLike, B extends BaseClientLike, C> {
   /** The driver adapter: `new PrismaPg(pool)` or `new PrismaPGlite(pglite)`. */
   adapter: A;
@@ -76,7 +111,16 @@ export interface CreatePrismaOptions<A extends AdapterLike, B extends BaseClient
   extension?: Omit<DbkitExtensionOptions, 'engine' | 'instrumentation'>;
 }
 
-/** A managed client. */
+/**
+ * A managed client: the client to use, its lifecycle, its engine and capabilities.
+ *
+ * @example
+ * ```ts
+ * const db = createPrisma({ adapter, create: (o) => new PrismaClient(o), extend: (base, dbkit) => base.$extends(dbkit) })
+ * await db.client.user.findMany()
+ * await db.close()
+ * ```
+ */
 export interface DbkitPrisma<B, C> {
   /** The client to use: extended by `extend`, else the bare client. */
   readonly client: C;

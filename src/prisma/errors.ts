@@ -18,7 +18,14 @@ import { conflictFieldsFrom } from './conflict-fields.js';
 import type { KnownConstraintColumns, ModelCatalog } from './conflict-fields.js';
 import { connectionFailure, timeLimitFailure } from './connection-errors.js';
 
-/** The engines the Prisma module runs on. */
+/**
+ * The engines the Prisma module runs on.
+ *
+ * @example
+ * ```ts
+ * const engine: PrismaEngine = db.engine // 'postgres' or 'pglite'
+ * ```
+ */
 export type PrismaEngine = Extract<EngineName, 'postgres' | 'pglite'>;
 
 /** Where an error happened, as far as the caller knows. */

@@ -33,7 +33,14 @@ import type { FindManyDelegate, KeysetOrder } from './pagination.js';
 import { transactionWithRetry } from './transaction.js';
 import type { TransactionClient, TransactionOptions } from './transaction.js';
 
-/** Options of {@link dbkitExtension}. */
+/**
+ * Options of {@link dbkitExtension}.
+ *
+ * @example
+ * ```ts
+ * const prisma = new PrismaClient({ adapter }).$extends(dbkitExtension({ timeoutMs: 5_000, nPlusOne: false }))
+ * ```
+ */
 export interface DbkitExtensionOptions {
   /** `postgres` (adapter-pg) or `pglite`; tags errors and events. Default: read from the client's adapter. */
   engine?: PrismaEngine;
@@ -67,7 +74,14 @@ export interface DbkitExtensionOptions {
 /** The default time limit of one operation run by the extension, in ms. */
 export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 
-/** Keyset pagination arguments of the model method `paginate`. */
+/**
+ * Keyset pagination arguments of the model method `paginate`.
+ *
+ * @example
+ * ```ts
+ * await prisma.post.paginate({ where: { published: true }, orderBy: [{ id: 'asc' }], limit: req.query.limit, cursor: req.query.cursor })
+ * ```
+ */
 export type PaginateModelArgs<T, A> = A & {
   orderBy: KeysetOrder<keyof Prisma.Result<T, object, 'findFirstOrThrow'> & string>;
   /** Page size, clamped by core's `pageSize` (default 25, max 1000). */
@@ -254,5 +268,12 @@ export function dbkitExtension(options: DbkitExtensionOptions = {}) {
   });
 }
 
-/** The dbkit extension's type, for helpers that take it. */
+/**
+ * The dbkit extension's type, for helpers that take it.
+ *
+ * @example
+ * ```ts
+ * function withDbkit(base: PrismaClient, dbkit: DbkitExtension) { return base.$extends(dbkit) }
+ * ```
+ */
 export type DbkitExtension = ReturnType<typeof dbkitExtension>;

@@ -15,6 +15,7 @@ export { defaultPoolTimeouts } from './pool-config.js';
 export type { PoolTimeouts } from './pool-config.js';
 export type { PrismaEngine } from './errors.js';
 export type { IsolationLevel, TransactionOptions } from './transaction.js';
+export { createNPlusOneDetector } from './n-plus-one.js';
 export type { NPlusOneDetector, NPlusOneOptions, NPlusOneReport } from './n-plus-one.js';
 export type { KeysetOrder, SortDirection } from './pagination.js';
 export type { PoolLike, PoolMonitorOptions, PoolStats } from './pool-stats.js';

@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../core/internal.js';
 import type { Logger } from '../core/internal.js';
 
-/** One detected N+1 pattern. */
+/**
+ * One detected N+1 pattern, as given to `onReport`.
+ *
+ * @example
+ * ```ts
+ * dbkitExtension({ nPlusOne: { onDetect: (report: NPlusOneReport) => log.warn(report, report.hint) } })
+ * ```
+ */
 export interface NPlusOneReport {
   model: string;
   operation: string;
@@ -17,7 +24,14 @@ export interface NPlusOneReport {
   hint: string;
 }
 
-/** Options for {@link createNPlusOneDetector}. */
+/**
+ * Options of N+1 detection (the extension's `nPlusOne`, or {@link createNPlusOneDetector}).
+ *
+ * @example
+ * ```ts
+ * dbkitExtension({ nPlusOne: { threshold: 10, logger } })
+ * ```
+ */
 export interface NPlusOneOptions {
   /** Report when one shape runs more than this many times in a request or window. Default 5. */
   threshold?: number;
@@ -29,7 +43,15 @@ export interface NPlusOneOptions {
   onDetect?: (report: NPlusOneReport) => void;
 }
 
-/** Counts query shapes and reports repeats. */
+/**
+ * Counts query shapes and reports repeats; {@link createNPlusOneDetector} builds one.
+ *
+ * @example
+ * ```ts
+ * const detector: NPlusOneDetector = createNPlusOneDetector({ logger })
+ * app.use((req, res, next) => detector.scope(next))
+ * ```
+ */
 export interface NPlusOneDetector {
   /**
    * Records one model operation (the dbkit extension calls it for every model read). `stack` gives

@@ -2,12 +2,24 @@
 import { ValidationError, pageSize } from '../core/internal.js';
 import type { CursorCodec, Page } from '../core/internal.js';
 
-/** A sort direction. */
+/**
+ * A sort direction.
+ *
+ * @example
+ * ```ts
+ * const direction: SortDirection = 'desc'
+ * ```
+ */
 export type SortDirection = 'asc' | 'desc';
 
 /**
  * The key to page over, Prisma's `orderBy` list form: `[{ createdAt: 'desc' }, { id: 'desc' }]`. Its
  * fields together must be unique (end with the id) and non-null.
+ *
+ * @example
+ * ```ts
+ * const order: KeysetOrder = [{ createdAt: 'desc' }, { id: 'desc' }]
+ * ```
  */
 export type KeysetOrder<F extends string = string> = readonly Readonly<Partial<Record<F, SortDirection>>>[];
 

@@ -1,6 +1,13 @@
 // Safe time limits for the pg.Pool behind @prisma/adapter-pg, so that a silent or dead database ends in errors instead of hung calls and held connections.
 
-/** The `pg.Pool` options dbkit fills in when they are not set (names as `pg` spells them). */
+/**
+ * The `pg.Pool` options dbkit fills in when they are not set (names as `pg` spells them).
+ *
+ * @example
+ * ```ts
+ * const pool = new pg.Pool({ connectionString, ...defaultPoolTimeouts, query_timeout: 15_000 })
+ * ```
+ */
 export interface PoolTimeouts {
   /** Opening a connection, and waiting for a free one when all are busy, in ms. */
   connectionTimeoutMillis: number;

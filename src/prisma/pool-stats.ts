@@ -1,7 +1,14 @@
 // Pool figures (total, idle, waiting) from the pg.Pool behind @prisma/adapter-pg, reported through core instrumentation.
 import type { Instrumentation } from '../core/internal.js';
 
-/** The parts of a `pg.Pool` read for figures; declared structurally so `pg` stays optional. */
+/**
+ * The parts of a `pg.Pool` read for figures; declared structurally so `pg` stays optional.
+ *
+ * @example
+ * ```ts
+ * const pool: PoolLike = new pg.Pool({ connectionString })
+ * ```
+ */
 export interface PoolLike {
   readonly totalCount: number;
   readonly idleCount: number;
@@ -11,7 +18,14 @@ export interface PoolLike {
   on?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-/** One reading of the pool. */
+/**
+ * One reading of the pool.
+ *
+ * @example
+ * ```ts
+ * const stats: PoolStats | undefined = db.poolStats() // { total: 3, idle: 0, busy: 3, waiting: 5, max: 3 }
+ * ```
+ */
 export interface PoolStats {
   /** Connections open (idle + checked out). */
   total: number;
@@ -42,7 +56,14 @@ export function poolStats(pool: PoolLike): PoolStats {
   };
 }
 
-/** Options for {@link monitorPool}. */
+/**
+ * Options of pool figures reporting (`createPrisma`'s `poolMonitor`).
+ *
+ * @example
+ * ```ts
+ * createPrisma({ adapter, pool, create, poolMonitor: { intervalMs: 30_000 } })
+ * ```
+ */
 export interface PoolMonitorOptions {
   /** Sample every this many ms (timer unref'd); default: no periodic sample. */
   intervalMs?: number;

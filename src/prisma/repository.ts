@@ -6,12 +6,26 @@ import type { VersionedDelegate } from './optimistic-lock.js';
 import { paginate } from './pagination.js';
 import type { FindManyDelegate, KeysetOrder } from './pagination.js';
 
-/** The model delegate methods the repository calls (`prisma.user` satisfies it). */
+/**
+ * The model delegate methods the repository calls (`prisma.user` satisfies it).
+ *
+ * @example
+ * ```ts
+ * const delegate: RepositoryDelegate = prisma.user
+ * ```
+ */
 export interface RepositoryDelegate extends VersionedDelegate, FindManyDelegate {
   create(args: { data: object }): PromiseLike<unknown>;
 }
 
-/** Options of {@link prismaRepository}. */
+/**
+ * Options of {@link prismaRepository}.
+ *
+ * @example
+ * ```ts
+ * const options: PrismaRepositoryOptions<{ id: string }, { role?: Role }> = { model: 'User', where: (k) => ({ id: k.id }), cursors }
+ * ```
+ */
 export interface PrismaRepositoryOptions<K, Q> {
   /** The model's name, for errors and cursor binding. */
   model: string;

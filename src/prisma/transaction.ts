@@ -6,7 +6,14 @@ import { isDatabaseError, mapPrismaError, markDatabaseError, rolledBackError } f
 import type { PrismaEngine } from './errors.js';
 import { prismaOperations } from './operations.js';
 
-/** Prisma's isolation levels on PostgreSQL. */
+/**
+ * Prisma's isolation levels on PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * await prisma.$transactionWithRetry(fn, { isolationLevel: 'Serializable' satisfies IsolationLevel })
+ * ```
+ */
 export type IsolationLevel = 'ReadUncommitted' | 'ReadCommitted' | 'RepeatableRead' | 'Serializable';
 
 /**
