@@ -1,8 +1,10 @@
-// dbkit/dynamo: single-table DynamoDB on the AWS SDK v3, typed from Standard Schemas and key templates.
-export { createDynamoClient, createDocumentClient, createSdkClient } from './client.js';
+// dbkit/dynamo: single-table DynamoDB on the AWS SDK v3, typed from Standard Schemas and key templates. Only what users call or name; the plumbing is imported from its own file.
+export { createDynamoClient } from './client.js';
 export type { DynamoClient, DynamoClientOptions } from './client.js';
+export { dynamoCapabilities } from './capabilities.js';
 export { defineTable } from './table.js';
 export type { Table, TableDefinition, IndexDefinition, IndexProjection } from './table.js';
+export type { KeyValuePolicy } from './key-template.js';
 export { defineEntity } from './entity.js';
 export type {
   Entity,
@@ -12,36 +14,16 @@ export type {
   EntityItem,
   EntityInput,
   EntityKey,
-  KeyTemplates,
-  ManagedFields,
 } from './entity.js';
+export type { NumberMode } from './numbers.js';
 export type { EntityClient, EntityParams } from './repository.js';
-export { parseTemplate, composeKey } from './key-template.js';
-export type {
-  TemplateVars,
-  CheckTemplate,
-  KeyTemplate,
-  KeyValuePolicy,
-  ComposeOptions,
-} from './key-template.js';
-export { ExpressionContext } from './expressions.js';
-export type { AttributePath } from './expressions.js';
-export { buildCondition } from './condition-builder.js';
-export type { Condition, Comparators, AttributeTypeName } from './condition-builder.js';
-export { buildUpdate } from './update-builder.js';
-export type { UpdateActions, CompiledUpdate } from './update-builder.js';
+export type { Condition } from './condition-builder.js';
+export type { UpdateActions } from './update-builder.js';
+// The pure request builders docs/dynamo.md documents for tests without a network.
 export { getParams, createParams, putParams, updateParams, deleteParams } from './item-params.js';
 export type { GetOptions, PutOptions, UpdateOptions, DeleteOptions } from './item-params.js';
 export { queryParams } from './query.js';
-export type {
-  QueryInput,
-  QueryCommon,
-  QueryResult,
-  SortCondition,
-  QueryAllOptions,
-  BuiltQuery,
-} from './query.js';
-export { collectionParams } from './collection.js';
+export type { QueryInput, QueryResult, QueryAllOptions, BuiltQuery } from './query.js';
 export type { CollectionPage, CollectionQueryInput } from './collection.js';
 export { scanParams } from './scan.js';
 export type { ScanOptions, ScanAllOptions, ScanItem } from './scan.js';
@@ -49,20 +31,12 @@ export { batchGetKey, batchGetParams } from './batch-get.js';
 export type { BatchGetRequest } from './batch-get.js';
 export { batchPut, batchDelete, batchWriteParams } from './batch-write.js';
 export type { BatchWriteRequest, BatchOptions, BatchWriteResult } from './batch-write.js';
-export { tx, txGet, transactWriteParams, transactGetParams } from './transaction.js';
+export { tx, txGet, transactWriteParams } from './transaction.js';
 export type { TransactWriteItem, TransactGetItem, TransactWriteOptions } from './transaction.js';
 export { createTableParams } from './create-table.js';
 export type { Billing, CreateTableOptions } from './create-table.js';
-export {
-  mapDynamoError,
-  UnprocessedItemsError,
-  isRetryableCancellation,
-  cancellationReasons,
-} from './errors.js';
-export type { BatchReport, UnprocessedEntry } from './errors.js';
-export { itemSize, checkItemSize, dynamoLimits } from './limits.js';
-export { isExactNumber, unmarshallNumber, convertNumbers } from './numbers.js';
-export type { NumberMode } from './numbers.js';
+export { UnprocessedItemsError } from './batch-errors.js';
+export type { BatchReport, UnprocessedEntry } from './batch-errors.js';
 export { entityAccess, serviceIamPolicy } from './iam-policy.js';
 export type {
   ArnContext,

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDbkitError, LimitExceededError, toProblemDetails } from '../../src/core/internal.js';
 import type { OperationSpec } from '../../src/core/internal.js';
-import { mapDynamoError, tx, updateParams } from '../../src/dynamo/index.js';
+import { tx, updateParams } from '../../src/dynamo/index.js';
+import { mapDynamoError } from '../../src/dynamo/errors.js';
 import { deleteIsIdempotent, putIsIdempotent, updateIsIdempotent } from '../../src/dynamo/idempotency.js';
 import { startFaultProxy } from '../../src/testing/faults/index.js';
 import type { FaultProxy } from '../../src/testing/faults/index.js';

@@ -1,6 +1,8 @@
 // Update and condition expressions use placeholders only: reserved words, odd names and injection attempts are inert.
 import { describe, expect, it } from 'vitest';
-import { buildCondition, buildUpdate, ExpressionContext } from '../../src/dynamo/index.js';
+import { buildCondition } from '../../src/dynamo/condition-builder.js';
+import { buildUpdate } from '../../src/dynamo/update-builder.js';
+import { ExpressionContext } from '../../src/dynamo/expressions.js';
 import { isDbkitError } from '../../src/core/internal.js';
 
 describe('update builder', () => {

@@ -1,6 +1,6 @@
 // Key templates: parsing, composing, and refusing (or escaping) values that would forge another key.
 import { describe, expect, it } from 'vitest';
-import { composeKey, parseTemplate } from '../../src/dynamo/index.js';
+import { composeKey, parseTemplate } from '../../src/dynamo/key-template.js';
 import { isDbkitError } from '../../src/core/internal.js';
 import { defineModel } from './model.js';
 

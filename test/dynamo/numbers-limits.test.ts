@@ -1,13 +1,8 @@
 // Numbers come back exact or not at all; item sizes and limits are counted as DynamoDB counts them.
 import { describe, expect, it } from 'vitest';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import {
-  checkItemSize,
-  convertNumbers,
-  isExactNumber,
-  itemSize,
-  unmarshallNumber,
-} from '../../src/dynamo/index.js';
+import { checkItemSize, itemSize } from '../../src/dynamo/limits.js';
+import { convertNumbers, isExactNumber, unmarshallNumber } from '../../src/dynamo/numbers.js';
 import { isDbkitError } from '../../src/core/internal.js';
 
 describe('numbers', () => {

@@ -7,7 +7,6 @@ import {
   createTableParams,
   deleteParams,
   getParams,
-  mapDynamoError,
   putParams,
   queryParams,
   scanParams,
@@ -15,6 +14,7 @@ import {
   tx,
   updateParams,
 } from '../../src/dynamo/index.js';
+import { mapDynamoError } from '../../src/dynamo/errors.js';
 import type { ScanOptions } from '../../src/dynamo/index.js';
 import { isDbkitError, TransactionCanceledError } from '../../src/core/internal.js';
 import { z } from 'zod';

@@ -2,7 +2,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { createDynamoClient, defineEntity } from '../../src/dynamo/index.js';
-import type { CollectionPage, EntityItem, EntityKey, TemplateVars } from '../../src/dynamo/index.js';
+import type { CollectionPage, EntityItem, EntityKey } from '../../src/dynamo/index.js';
+import type { TemplateVars } from '../../src/dynamo/key-template.js';
 import { CURSOR_SECRET, defineModel } from './model.js';
 
 const { table, User, Post } = defineModel('types_app');
