@@ -1,4 +1,4 @@
-// Helpers shared by batch operations: chunking, bounded concurrency, a stable identity for keys, and the one loop that sends chunks (each a declared operation) and sorts every item into done / unprocessed / unknown.
+// Helpers shared by batch operations: chunking, a stable identity for keys, and the one loop that sends chunks (each a declared operation) and sorts every item into done / unprocessed / unknown.
 import { backoffDelay, DbkitError, defaultRetryPolicy, sleep } from '../core/internal.js';
 import type { CallOptions, Operation, RetryPolicy } from '../core/internal.js';
 import { runDynamo } from './operations.js';
@@ -22,38 +22,6 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/**
- * Runs `fn` over `items` with at most `concurrency` in flight; rejects with the first failure after
- * the in-flight calls settle.
- *
- * @example
- * ```ts
- * const results = await mapConcurrent(chunks, 4, (c) => send(c))
- * ```
- */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index] as T, index);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  if (failure !== undefined) throw failure.error;
-  return results;
 }
 
 /**
