@@ -2,7 +2,14 @@
 import { DbkitError } from '../core/internal.js';
 import type { DbkitErrorOptions } from '../core/internal.js';
 
-/** One item of a batch, pointing at its table, entity and key. */
+/**
+ * One item of a batch, pointing at its table, entity and key.
+ *
+ * @example
+ * ```ts
+ * for (const { entity, key, action }: UnprocessedEntry of err.unprocessed) log.warn({ entity, key, action }, 'not written')
+ * ```
+ */
 export interface UnprocessedEntry {
   table: string;
   entity?: string;
@@ -11,7 +18,15 @@ export interface UnprocessedEntry {
   action?: 'put' | 'delete' | 'get';
 }
 
-/** The groups a batch that did not complete sorts its items into; each item is in exactly one. */
+/**
+ * The groups a batch that did not complete sorts its items into; each item is in exactly one.
+ *
+ * @example
+ * ```ts
+ * const report: BatchReport = err as UnprocessedItemsError
+ * await resend(report.unprocessed)
+ * ```
+ */
 export interface BatchReport {
   /** Confirmed written (batchWrite). */
   readonly written: readonly UnprocessedEntry[];

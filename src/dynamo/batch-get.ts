@@ -11,7 +11,14 @@ import { dynamoOperations } from './operations.js';
 import { withCapacity } from './runtime.js';
 import type { Runtime } from './runtime.js';
 
-/** One key to read in a batch, with the entity that parses it. */
+/**
+ * One key to read in a batch, with the entity that parses it.
+ *
+ * @example
+ * ```ts
+ * const requests: BatchGetRequest[] = ids.map((id) => batchGetKey(User, { id }))
+ * ```
+ */
 export interface BatchGetRequest {
   readonly entity: AnyEntity;
   readonly table: string;

@@ -12,7 +12,14 @@ import { dynamoOperations } from './operations.js';
 import { withCapacity } from './runtime.js';
 import type { Runtime } from './runtime.js';
 
-/** One write in a batch: built by `batchPut` / `batchDelete`, so it knows its entity and key. */
+/**
+ * One write in a batch: built by `batchPut` / `batchDelete`, so it knows its entity and key.
+ *
+ * @example
+ * ```ts
+ * const writes: BatchWriteRequest[] = [batchPut(User, ada), batchDelete(Post, { userId: '1', postId: '9' })]
+ * ```
+ */
 export interface BatchWriteRequest {
   readonly action: 'put' | 'delete';
   readonly entity: AnyEntity;
@@ -144,7 +151,14 @@ function unprocessedIds(
 
 export type { BatchOptions } from './batching.js';
 
-/** What a batch write did. */
+/**
+ * What a batch write did.
+ *
+ * @example
+ * ```ts
+ * const { written, retries }: BatchWriteResult = await db.batchWrite(writes)
+ * ```
+ */
 export interface BatchWriteResult {
   /** Requests written (all of them, when the call returns). */
   written: number;

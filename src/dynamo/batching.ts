@@ -4,7 +4,14 @@ import type { CallOptions, Operation, RetryPolicy } from '../core/internal.js';
 import { runDynamo } from './operations.js';
 import type { Runtime } from './runtime.js';
 
-/** Options of batch operations. */
+/**
+ * Options of batch operations.
+ *
+ * @example
+ * ```ts
+ * await db.batchWrite(writes, { concurrency: 2, timeoutMs: 30_000 })
+ * ```
+ */
 export interface BatchOptions extends CallOptions {
   /** Parallel requests. Default: the client's `batchConcurrency` (4). */
   concurrency?: number | undefined;

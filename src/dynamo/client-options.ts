@@ -9,7 +9,14 @@ import type {
   TracerLike,
 } from '../core/internal.js';
 
-/** Options of {@link createDynamoClient}. Everything has a production default. */
+/**
+ * Options of {@link createDynamoClient}. Everything has a production default.
+ *
+ * @example
+ * ```ts
+ * const options: DynamoClientOptions = { region: 'eu-west-1', cursorSecret: process.env.CURSOR_SECRET, timeoutMs: 5_000 }
+ * ```
+ */
 export interface DynamoClientOptions {
   /** AWS region. Default: `AWS_REGION` / the SDK's resolution; `local` in local mode. */
   region?: string;

@@ -43,7 +43,15 @@ import type { Table } from './table.js';
 import { transactGet, transactWrite } from './transaction.js';
 import type { TransactGetItem, TransactWriteItem, TransactWriteOptions } from './transaction.js';
 
-/** The dbkit DynamoDB client. */
+/**
+ * The dbkit DynamoDB client.
+ *
+ * @example
+ * ```ts
+ * const db: DynamoClient = createDynamoClient({ local: true })
+ * await db.ensureTable(app)
+ * ```
+ */
 export interface DynamoClient {
   /** The underlying DocumentClient, for anything dbkit does not cover. */
   readonly document: DynamoDBDocumentClient;

@@ -9,13 +9,27 @@ import type { BuiltQuery } from './query.js';
 import type { CallOptions } from '../core/internal.js';
 import type { Runtime } from './runtime.js';
 
-/** One page of a collection query: items grouped by the collection's keys, and the next cursor. */
+/**
+ * One page of a collection query: items grouped by the collection's keys, and the next cursor.
+ *
+ * @example
+ * ```ts
+ * const page: CollectionPage<{ user: typeof User; posts: typeof Post }> = await db.collection({ user: User, posts: Post }).query({ via: 'user', partition: { id: '1' } })
+ * ```
+ */
 export interface CollectionPage<M extends Record<string, AnyEntity>> {
   items: { [K in keyof M]: EntityItem<M[K]>[] };
   cursor: string | null;
 }
 
-/** Input of a collection query: the partition, given through one member entity's partition template. */
+/**
+ * Input of a collection query: the partition, given through one member entity's partition template.
+ *
+ * @example
+ * ```ts
+ * await db.collection({ user: User, posts: Post }).query({ via: 'user', partition: { id: '1' }, limit: 50, cursor: req.query.cursor })
+ * ```
+ */
 export interface CollectionQueryInput<M extends Record<string, AnyEntity>, N extends keyof M & string> {
   /** Which entity's partition-key template builds the partition value. */
   via: N;

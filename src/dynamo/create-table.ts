@@ -27,7 +27,14 @@ import type { TableSettings } from './table-settings.js';
 export { createTableParams } from './table-params.js';
 export type { Billing } from './table-params.js';
 
-/** Options of `createTable` / `ensureTable`. */
+/**
+ * Options of `createTable` / `ensureTable`.
+ *
+ * @example
+ * ```ts
+ * await db.ensureTable(app, { waitSeconds: 120, settings: { pointInTimeRecovery: true, deletionProtection: true } })
+ * ```
+ */
 export interface CreateTableOptions extends CallOptions {
   billing?: Billing;
   /** How long to wait for the table to become active, in seconds. Default 60. */

@@ -4,13 +4,25 @@ import type { CursorBinding, CursorCodec, OperationSpec } from '../core/internal
 import { awsErrorName, mapDynamoError } from './errors.js';
 import { openKey } from './pagination.js';
 
-/** What a Dynamoose query or scan resolves to: its items, and `lastKey` when there is more. */
+/**
+ * What a Dynamoose query or scan resolves to: its items, and `lastKey` when there is more.
+ *
+ * @example
+ * ```ts
+ * const response: DynamooseResponse<User> = await UserModel.query('pk').eq('USER#1').exec()
+ * ```
+ */
 export type DynamooseResponse<I> = I[] & { lastKey?: unknown };
 
 /**
  * The part of a Dynamoose 4 `Query` or `Scan` (`Model.query(...)`, `Model.scan(...)`) dbkit uses:
  * the request it would send, `startAt` and `exec`. Both `exec` overloads are spelled out so that
  * TypeScript infers the item type from a Dynamoose query.
+ *
+ * @example
+ * ```ts
+ * const query: DynamooseRetriever<User> = UserModel.query('pk').eq('USER#1')
+ * ```
  */
 export interface DynamooseRetriever<I> {
   getRequest(): Promise<unknown>;
@@ -19,13 +31,28 @@ export interface DynamooseRetriever<I> {
   exec(callback: (error: unknown, response?: DynamooseResponse<I>) => void): void;
 }
 
-/** One page of a Dynamoose query or scan, with a sealed cursor for the next one (null at the end). */
+/**
+ * One page of a Dynamoose query or scan, with a sealed cursor for the next one (null at the end).
+ *
+ * @example
+ * ```ts
+ * const { items, cursor }: DynamoosePage<User> = await cursors.page(UserModel.scan().limit(50), req.query.cursor)
+ * ```
+ */
 export interface DynamoosePage<I> {
   items: I[];
   cursor: string | null;
 }
 
-/** Cursors for Dynamoose queries and scans: `lastKey` sealed into a dbkit token bound to the query, and back. */
+/**
+ * Cursors for Dynamoose queries and scans: `lastKey` sealed into a dbkit token bound to the query, and back.
+ *
+ * @example
+ * ```ts
+ * const cursors: DynamooseCursors = dynamooseCursors(createCursorCodec({ secret }))
+ * const page = await cursors.page(UserModel.query('pk').eq('USER#1').limit(20), req.query.cursor)
+ * ```
+ */
 export interface DynamooseCursors {
   /**
    * What a cursor of this query is bound to: table, index, key condition, filter, projection,
@@ -103,7 +130,14 @@ export function dynamooseCursors(codec: CursorCodec): DynamooseCursors {
   };
 }
 
-/** What a Dynamoose call was doing, so its error can say it to API clients and logs. */
+/**
+ * What a Dynamoose call was doing, so its error can say it to API clients and logs.
+ *
+ * @example
+ * ```ts
+ * mapDynamooseError(err, { operation: 'create', model: 'User', keyFields: ['id'] })
+ * ```
+ */
 export interface DynamooseErrorContext {
   /** The call: `create` turns a failed condition into a `ConflictError` (Dynamoose's `Model.create` is put-if-absent). */
   operation: string;

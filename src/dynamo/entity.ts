@@ -34,7 +34,14 @@ export type ManagedFields<V extends boolean, TS extends boolean> = (V extends tr
   : unknown) &
   (TS extends true ? { createdAt: string; updatedAt: string } : unknown);
 
-/** Everything the types of one entity are made of. */
+/**
+ * Everything the types of one entity are made of.
+ *
+ * @example
+ * ```ts
+ * type UserTypes = (typeof User)['~types'] // extends EntityTypes
+ * ```
+ */
 export interface EntityTypes {
   /** An item as read back: schema output plus managed fields. */
   item: Record<string, unknown>;
@@ -50,14 +57,42 @@ export interface EntityTypes {
   partition: Record<string, unknown>;
 }
 
-/** The item type of an entity: `EntityItem<typeof User>`. */
+/**
+ * The item type of an entity: `EntityItem<typeof User>`.
+ *
+ * @example
+ * ```ts
+ * type User = EntityItem<typeof User> // schema output plus version / timestamps
+ * ```
+ */
 export type EntityItem<E extends AnyEntity> = E['~types']['item'];
-/** The input type of an entity's `create` / `put`. */
+/**
+ * The input type of an entity's `create` / `put`.
+ *
+ * @example
+ * ```ts
+ * const input: EntityInput<typeof User> = { id: '1', email: 'ada@example.com', name: 'Ada' }
+ * ```
+ */
 export type EntityInput<E extends AnyEntity> = E['~types']['input'];
-/** The key type of an entity: the attributes its primary key templates refer to. */
+/**
+ * The key type of an entity: the attributes its primary key templates refer to.
+ *
+ * @example
+ * ```ts
+ * const key: EntityKey<typeof User> = { id: '1' }
+ * ```
+ */
 export type EntityKey<E extends AnyEntity> = E['~types']['key'];
 
-/** Options of {@link defineEntity}. */
+/**
+ * Options of {@link defineEntity}.
+ *
+ * @example
+ * ```ts
+ * defineEntity(app, { name: 'User', schema: UserSchema, key: { pk: 'USER#{id}', sk: 'PROFILE' }, versioned: true })
+ * ```
+ */
 export interface EntityConfig<
   S extends ObjectSchema,
   K extends KeyTemplates,
@@ -104,7 +139,14 @@ export interface CompiledKey {
   sk: KeyTemplate | undefined;
 }
 
-/** A defined entity: pure key and item conversions; bind it to a client with `db.entity(...)`. */
+/**
+ * A defined entity: pure key and item conversions; bind it to a client with `db.entity(...)`.
+ *
+ * @example
+ * ```ts
+ * const User: Entity<(typeof userEntity)['~types']> = userEntity
+ * ```
+ */
 export interface Entity<T extends EntityTypes = EntityTypes> {
   readonly name: string;
   readonly table: Table;
@@ -135,7 +177,14 @@ export interface Entity<T extends EntityTypes = EntityTypes> {
   owns(raw: Readonly<Record<string, unknown>>): boolean;
 }
 
-/** Any entity, whatever its types. */
+/**
+ * Any entity, whatever its types.
+ *
+ * @example
+ * ```ts
+ * const entities: AnyEntity[] = [User, Post]
+ * ```
+ */
 export type AnyEntity = Entity;
 
 const MANAGED = ['version', 'createdAt', 'updatedAt'] as const;

@@ -4,7 +4,14 @@ import type { IamPolicyDocument } from './iam-policy.js';
 /** A CloudFormation value: a string, or `Fn::Sub` of one. */
 type CfnString = string | { 'Fn::Sub': string };
 
-/** Options of {@link cloudFormationPolicy}. */
+/**
+ * Options of {@link cloudFormationPolicy}.
+ *
+ * @example
+ * ```ts
+ * cloudFormationPolicy(policy, { logicalId: 'ApiTablePolicy', roles: [{ Ref: 'ApiRole' }] })
+ * ```
+ */
 export interface CloudFormationPolicyOptions {
   /** The resource's logical id. Default `DbkitServicePolicy`. */
   logicalId?: string;

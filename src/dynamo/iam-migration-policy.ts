@@ -3,7 +3,14 @@ import { statements, tableArn } from './iam-policy.js';
 import type { ArnContext, DynamoAction, Grant, IamPolicyDocument } from './iam-policy.js';
 import type { Table } from './table.js';
 
-/** What a migration role does; each grants the actions dbkit's table and backfill tooling sends. */
+/**
+ * What a migration role does; each grants the actions dbkit's table and backfill tooling sends.
+ *
+ * @example
+ * ```ts
+ * migrationIamPolicy({ tables: [app], arn, operations: ['createTable', 'backfill'] })
+ * ```
+ */
 export type MigrationOperation =
   /** `ensureTable`: DescribeTable, CreateTable, DescribeTimeToLive, UpdateTimeToLive. */
   | 'createTable'
@@ -41,7 +48,14 @@ const MIGRATION_ACTIONS: Readonly<Record<MigrationOperation, readonly DynamoActi
   ],
 };
 
-/** Input of {@link migrationIamPolicy}. */
+/**
+ * Input of {@link migrationIamPolicy}.
+ *
+ * @example
+ * ```ts
+ * const policy = migrationIamPolicy({ tables: [app], arn: { account: '123456789012', region: 'eu-west-1' } })
+ * ```
+ */
 export interface MigrationPolicyInput {
   tables: readonly Table[];
   arn: ArnContext;

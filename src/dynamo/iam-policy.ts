@@ -2,7 +2,14 @@
 import type { AnyEntity } from './entity.js';
 import type { Table } from './table.js';
 
-/** IAM actions dbkit can send; every other DynamoDB action stays ungranted. */
+/**
+ * IAM actions dbkit can send; every other DynamoDB action stays ungranted.
+ *
+ * @example
+ * ```ts
+ * const action: DynamoAction = 'dynamodb:Query'
+ * ```
+ */
 export type DynamoAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:PutItem'
@@ -30,6 +37,11 @@ type IndexNames<E extends AnyEntity> = keyof E['~types']['indexes'] & string;
  * transaction item as the single-item action it performs (`tx.create` / `tx.put` as PutItem,
  * `tx.update` as UpdateItem, `tx.delete` as DeleteItem, `tx.check` as ConditionCheckItem, `txGet`
  * as GetItem), so declare `create`, `update`, `check`, `get`... for them.
+ *
+ * @example
+ * ```ts
+ * const op: EntityOperation<typeof User> = 'query:gsi1'
+ * ```
  */
 export type EntityOperation<E extends AnyEntity = AnyEntity> =
   | 'get'
@@ -43,10 +55,24 @@ export type EntityOperation<E extends AnyEntity = AnyEntity> =
   | 'query'
   | `query:${IndexNames<E>}`;
 
-/** A scan of the entity's table or one of its indexes: refused unless the access opts in with `allowScan: true`. */
+/**
+ * A scan of the entity's table or one of its indexes: refused unless the access opts in with `allowScan: true`.
+ *
+ * @example
+ * ```ts
+ * entityAccess(User, ['get', 'scan'], { allowScan: true })
+ * ```
+ */
 export type ScanOperation<E extends AnyEntity = AnyEntity> = 'scan' | `scan:${IndexNames<E>}`;
 
-/** Per-tenant partition isolation: every partition key the entity uses must start with the caller's tenant. */
+/**
+ * Per-tenant partition isolation: every partition key the entity uses must start with the caller's tenant.
+ *
+ * @example
+ * ```ts
+ * const tenant: TenantIsolation = { attribute: 'tenantId', variable: 'aws:PrincipalTag/tenant' }
+ * ```
+ */
 export interface TenantIsolation {
   /** The attribute holding the tenant id; it must be the first attribute of every partition-key template used. */
   attribute: string;
@@ -57,7 +83,14 @@ export interface TenantIsolation {
   variable?: string;
 }
 
-/** What a service does with one entity; build it with {@link entityAccess} for checked operation names. */
+/**
+ * What a service does with one entity; build it with {@link entityAccess} for checked operation names.
+ *
+ * @example
+ * ```ts
+ * const access: EntityAccess = entityAccess(User, ['get', 'create', 'query:gsi1'])
+ * ```
+ */
 export interface EntityAccess {
   readonly entity: AnyEntity;
   readonly operations: readonly string[];
@@ -65,7 +98,14 @@ export interface EntityAccess {
   readonly tenant: TenantIsolation | undefined;
 }
 
-/** Options of {@link entityAccess}. */
+/**
+ * Options of {@link entityAccess}.
+ *
+ * @example
+ * ```ts
+ * entityAccess(Member, ['get', 'create'], { tenant: { attribute: 'tenantId' } })
+ * ```
+ */
 export type EntityAccessOptions<E extends AnyEntity, O extends readonly string[]> = {
   /** Restrict every request on this entity to the caller's tenant with `dynamodb:LeadingKeys`. */
   tenant?: TenantIsolation;
@@ -133,7 +173,14 @@ function checkOperation(entity: AnyEntity, op: string, allowScan: boolean): void
   throw new TypeError(`dbkit: unknown operation "${op}" for ${entity.name}`);
 }
 
-/** Where the policy's ARNs point. Values may be CloudFormation `${AWS::...}` / `${Param}` references. */
+/**
+ * Where the policy's ARNs point. Values may be CloudFormation `${AWS::...}` / `${Param}` references.
+ *
+ * @example
+ * ```ts
+ * const arn: ArnContext = { account: '123456789012', region: 'eu-west-1' }
+ * ```
+ */
 export interface ArnContext {
   /** AWS account id, e.g. `123456789012`. */
   account: string;
@@ -159,7 +206,14 @@ export const cloudFormationArns: ArnContext = Object.freeze({
   partition: '${AWS::Partition}',
 });
 
-/** An IAM policy statement as dbkit writes it. */
+/**
+ * An IAM policy statement as dbkit writes it.
+ *
+ * @example
+ * ```ts
+ * const reads: IamStatement[] = policy.Statement.filter((s) => s.Action.includes('dynamodb:GetItem'))
+ * ```
+ */
 export interface IamStatement {
   Sid: string;
   Effect: 'Allow' | 'Deny';
@@ -168,13 +222,28 @@ export interface IamStatement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-/** An IAM policy document. */
+/**
+ * An IAM policy document.
+ *
+ * @example
+ * ```ts
+ * const policy: IamPolicyDocument = serviceIamPolicy({ access, arn })
+ * console.log(JSON.stringify(policy, null, 2))
+ * ```
+ */
 export interface IamPolicyDocument {
   Version: '2012-10-17';
   Statement: IamStatement[];
 }
 
-/** Input of {@link serviceIamPolicy}. */
+/**
+ * Input of {@link serviceIamPolicy}.
+ *
+ * @example
+ * ```ts
+ * serviceIamPolicy({ access: [entityAccess(User, ['get', 'create'])], arn: { account: '123456789012', region: 'eu-west-1' } })
+ * ```
+ */
 export interface ServicePolicyInput {
   /** What the service does with each entity ({@link entityAccess}). */
   access: readonly EntityAccess[];

@@ -15,13 +15,27 @@ import { checkItemSize } from './limits.js';
 import { buildUpdate } from './update-builder.js';
 import type { UpdateActions } from './update-builder.js';
 
-/** Options of `get`. */
+/**
+ * Options of `get`.
+ *
+ * @example
+ * ```ts
+ * await users.get({ id: '1' }, { consistent: true } satisfies GetOptions)
+ * ```
+ */
 export interface GetOptions {
   /** Strongly consistent read. Default false. */
   consistent?: boolean;
 }
 
-/** Options of `put`: a replace, optionally guarded. */
+/**
+ * Options of `put`: a replace, optionally guarded.
+ *
+ * @example
+ * ```ts
+ * await users.put(ada, { expectedVersion: 3 })
+ * ```
+ */
 export interface PutOptions<T extends EntityTypes> {
   /** The write happens only if this holds for the existing item. */
   condition?: Condition<T['item']>;
@@ -31,7 +45,14 @@ export interface PutOptions<T extends EntityTypes> {
   now?: string;
 }
 
-/** Options of `update`. */
+/**
+ * Options of `update`.
+ *
+ * @example
+ * ```ts
+ * await users.update({ id: '1' }, { set: { name: 'Ada L.' } }, { expectedVersion: 3, condition: { name: { exists: true } } })
+ * ```
+ */
 export interface UpdateOptions<T extends EntityTypes> {
   condition?: Condition<T['item']>;
   expectedVersion?: number;
@@ -42,7 +63,14 @@ export interface UpdateOptions<T extends EntityTypes> {
   now?: string;
 }
 
-/** Options of `delete`. */
+/**
+ * Options of `delete`.
+ *
+ * @example
+ * ```ts
+ * await users.delete({ id: '1' }, { mustExist: false })
+ * ```
+ */
 export interface DeleteOptions<T extends EntityTypes> {
   condition?: Condition<T['item']>;
   expectedVersion?: number;

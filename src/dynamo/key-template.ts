@@ -30,7 +30,14 @@ export type CheckTemplate<S extends string, A> = [Exclude<TemplateVars<S>, keyof
   ? S
   : `unknown attribute "${Exclude<TemplateVars<S>, keyof A & string>}" in key template`;
 
-/** How a key value containing a delimiter is treated: refused, or percent-escaped. */
+/**
+ * How a key value containing a delimiter is treated: refused, or percent-escaped.
+ *
+ * @example
+ * ```ts
+ * defineTable({ name: 'app', partitionKey: 'pk', sortKey: 'sk', keyValues: 'escape' satisfies KeyValuePolicy })
+ * ```
+ */
 export type KeyValuePolicy = 'reject' | 'escape';
 
 type Part = { literal: string } | { attribute: string };

@@ -2,7 +2,14 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../core/internal.js';
 
-/** How a model wants one attribute's large or very precise numbers: as a `bigint` or as the decimal `string`. */
+/**
+ * How a model wants one attribute's large or very precise numbers: as a `bigint` or as the decimal `string`.
+ *
+ * @example
+ * ```ts
+ * defineEntity(app, { name: 'Account', schema, key, numbers: { balance: 'bigint' satisfies NumberMode } })
+ * ```
+ */
 export type NumberMode = 'bigint' | 'string';
 
 const SIMPLE_INT = /^-?\d{1,15}$/;

@@ -68,12 +68,26 @@ export type QueryInput<T extends EntityTypes> =
       } & QueryCommon<T>;
     }[keyof T['indexes'] & string];
 
-/** The item type a query returns: the whole item, or the selected attributes. */
+/**
+ * The item type a query returns: the whole item, or the selected attributes.
+ *
+ * @example
+ * ```ts
+ * type Titles = QueryResult<(typeof Post)['~types'], { partition: { userId: string }; select: ['title'] }> // { title: string }
+ * ```
+ */
 export type QueryResult<T extends EntityTypes, Q> = Q extends { select: readonly (infer K)[] }
   ? Pick<T['item'], K & keyof T['item']>
   : T['item'];
 
-/** Built query params and the binding its cursors are tied to. */
+/**
+ * Built query params and the binding its cursors are tied to.
+ *
+ * @example
+ * ```ts
+ * const { params, binding }: BuiltQuery = queryParams(Post, { partition: { userId: '1' }, limit: 20 })
+ * ```
+ */
 export interface BuiltQuery {
   params: QueryCommandInput;
   binding: CursorBinding;
@@ -286,7 +300,14 @@ export async function queryPage<T extends EntityTypes, Q extends QueryInput<T>>(
   };
 }
 
-/** Options of `queryAll`. */
+/**
+ * Options of `queryAll`.
+ *
+ * @example
+ * ```ts
+ * for await (const page of posts.queryAll({ partition: { userId: '1' } }, { maxItems: 5_000, timeoutMs: 30_000 })) handle(page.items)
+ * ```
+ */
 export interface QueryAllOptions extends CallOptions {
   /** Stop after this many items (the last page is cut). Default 10,000. */
   maxItems?: number | undefined;

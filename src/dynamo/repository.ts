@@ -18,7 +18,14 @@ import { scanAll, scanPage } from './scan.js';
 import type { ScanAllOptions, ScanOptions } from './scan.js';
 import type { UpdateActions } from './update-builder.js';
 
-/** The pure request builders of an entity: params only, nothing sent. */
+/**
+ * The pure request builders of an entity: params only, nothing sent.
+ *
+ * @example
+ * ```ts
+ * const { Item } = db.entity(User).params.put({ id: '1', email: 'ada@example.com', name: 'Ada' })
+ * ```
+ */
 export interface EntityParams<T extends EntityTypes> {
   get(key: T['key'], options?: GetOptions): ReturnType<typeof getParams>;
   create(input: T['input'], options?: { now?: string }): ReturnType<typeof createParams>;

@@ -14,7 +14,14 @@ import type { CallOptions } from '../core/internal.js';
 import type { Runtime } from './runtime.js';
 import type { Table } from './table.js';
 
-/** Options of a scan. `allowScan: true` is required: a scan reads (and bills) the whole table. */
+/**
+ * Options of a scan. `allowScan: true` is required: a scan reads (and bills) the whole table.
+ *
+ * @example
+ * ```ts
+ * const page = await db.scan(User, { allowScan: true, limit: 100, cursor: req.query.cursor })
+ * ```
+ */
 export interface ScanOptions {
   allowScan: true;
   /** Scan a GSI instead of the table. */
@@ -93,7 +100,14 @@ export function scanParams(
   return { params, binding };
 }
 
-/** The item type a scan yields: entity items, or raw items for a table. */
+/**
+ * The item type a scan yields: entity items, or raw items for a table.
+ *
+ * @example
+ * ```ts
+ * type Row = ScanItem<typeof app> // Record<string, unknown>; ScanItem<typeof User> is the User item
+ * ```
+ */
 export type ScanItem<S> = S extends AnyEntity ? EntityItem<S> : Record<string, unknown>;
 
 /**
@@ -131,7 +145,14 @@ export async function scanPage<S extends Table | AnyEntity>(
   return { items: items as ScanItem<S>[], cursor };
 }
 
-/** Options of a full (optionally parallel) scan. */
+/**
+ * Options of a full (optionally parallel) scan.
+ *
+ * @example
+ * ```ts
+ * for await (const page of db.scanAll(app, { allowScan: true, segments: 4 })) await migrate(page.items)
+ * ```
+ */
 export interface ScanAllOptions
   extends Omit<ScanOptions, 'segment' | 'totalSegments' | 'cursor'>, CallOptions {
   /** Segments scanned in parallel. Default 1. */

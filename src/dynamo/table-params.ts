@@ -2,7 +2,14 @@
 import type { CreateTableCommandInput, GlobalSecondaryIndex, Projection } from '@aws-sdk/client-dynamodb';
 import type { IndexProjection, Table } from './table.js';
 
-/** Billing for a new table: on demand (default) or provisioned units for the table and each GSI. */
+/**
+ * Billing for a new table: on demand (default) or provisioned units for the table and each GSI.
+ *
+ * @example
+ * ```ts
+ * await db.ensureTable(app, { billing: { mode: 'provisioned', readUnits: 5, writeUnits: 5 } satisfies Billing })
+ * ```
+ */
 export type Billing = { mode: 'on-demand' } | { mode: 'provisioned'; readUnits: number; writeUnits: number };
 
 function projectionOf(p: IndexProjection | undefined): Projection {

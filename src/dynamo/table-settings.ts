@@ -4,10 +4,24 @@ import { createTableParams } from './table-params.js';
 import type { Billing } from './table-params.js';
 import type { Table } from './table.js';
 
-/** Encryption at rest: the AWS-owned key (default, free), the AWS-managed `aws/dynamodb` key, or your KMS key. */
+/**
+ * Encryption at rest: the AWS-owned key (default, free), the AWS-managed `aws/dynamodb` key, or your KMS key.
+ *
+ * @example
+ * ```ts
+ * const encryption: TableEncryption = { kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abcd' }
+ * ```
+ */
 export type TableEncryption = 'aws-owned' | 'aws-managed' | { kmsKeyArn: string };
 
-/** The settings a production table should have; every field has a safe default. */
+/**
+ * The settings a production table should have; every field has a safe default.
+ *
+ * @example
+ * ```ts
+ * const settings: TableSettings = { pointInTimeRecovery: true, deletionProtection: true, encryption: 'aws-managed' }
+ * ```
+ */
 export interface TableSettings {
   /** Point-in-time recovery, optionally with a recovery window of 1–35 days. Default on (35 days). */
   pointInTimeRecovery?: boolean | { recoveryPeriodInDays: number };
@@ -126,7 +140,14 @@ export function continuousBackupsParams(
   };
 }
 
-/** Options of {@link cloudFormationTable}. */
+/**
+ * Options of {@link cloudFormationTable}.
+ *
+ * @example
+ * ```ts
+ * cloudFormationTable(app, settings, { logicalId: 'AppTable', tableName: { Ref: 'TableName' } })
+ * ```
+ */
 export interface CloudFormationTableOptions {
   /** The resource's logical id. Default: the table name in PascalCase plus `Table`. */
   logicalId?: string;

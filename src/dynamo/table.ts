@@ -1,17 +1,40 @@
 // Table definitions for single-table design: key attribute names, global secondary indexes, TTL and key-value policy.
 import type { KeyValuePolicy } from './key-template.js';
 
-/** Which attributes a GSI copies: all, keys only, or keys plus the listed attributes. */
+/**
+ * Which attributes a GSI copies: all, keys only, or keys plus the listed attributes.
+ *
+ * @example
+ * ```ts
+ * const projection: IndexProjection = { include: ['email', 'name'] }
+ * ```
+ */
 export type IndexProjection = 'ALL' | 'KEYS_ONLY' | { include: readonly string[] };
 
-/** A global secondary index: its key attribute names and projection (default `ALL`). */
+/**
+ * A global secondary index: its key attribute names and projection (default `ALL`).
+ *
+ * @example
+ * ```ts
+ * const byEmail: IndexDefinition = { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' }
+ * ```
+ */
 export interface IndexDefinition {
   partitionKey: string;
   sortKey?: string;
   projection?: IndexProjection;
 }
 
-/** What {@link defineTable} takes. */
+/**
+ * What {@link defineTable} takes.
+ *
+ * @example
+ * ```ts
+ * const definition: TableDefinition<{ gsi1: IndexDefinition }> = {
+ *   name: 'app', partitionKey: 'pk', sortKey: 'sk', indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
+ * }
+ * ```
+ */
 export interface TableDefinition<IX extends Record<string, IndexDefinition>> {
   /** The DynamoDB table name. */
   name: string;
@@ -31,7 +54,14 @@ export interface TableDefinition<IX extends Record<string, IndexDefinition>> {
   keyDelimiters?: string;
 }
 
-/** A defined table. */
+/**
+ * A defined table.
+ *
+ * @example
+ * ```ts
+ * const app: Table = defineTable({ name: 'app', partitionKey: 'pk', sortKey: 'sk' })
+ * ```
+ */
 export interface Table<IX extends Record<string, IndexDefinition> = Record<string, IndexDefinition>> {
   readonly name: string;
   readonly partitionKey: string;

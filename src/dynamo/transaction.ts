@@ -19,7 +19,14 @@ import type { UpdateActions } from './update-builder.js';
 
 type WriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** One action in a write transaction, knowing its entity and key (for limits and cancellation reasons). */
+/**
+ * One action in a write transaction, knowing its entity and key (for limits and cancellation reasons).
+ *
+ * @example
+ * ```ts
+ * const items: TransactWriteItem[] = [tx.update(Account, { id: 'a' }, { increment: { balance: -10 } }), tx.create(Transfer, transfer)]
+ * ```
+ */
 export interface TransactWriteItem {
   readonly action: 'put' | 'update' | 'delete' | 'check';
   readonly entity: AnyEntity;
@@ -170,7 +177,14 @@ function checkTransaction(
   }
 }
 
-/** Options of `transactWrite`. */
+/**
+ * Options of `transactWrite`.
+ *
+ * @example
+ * ```ts
+ * await db.transactWrite(items, { token: `transfer-${transfer.id}`, timeoutMs: 5_000 })
+ * ```
+ */
 export interface TransactWriteOptions extends CallOptions {
   /**
    * Idempotency token: a retry with the same token within 10 minutes does not apply the writes twice.
@@ -231,7 +245,14 @@ export async function transactWrite(
   );
 }
 
-/** One key to read in a transaction. */
+/**
+ * One key to read in a transaction.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await db.transactGet([txGet(Account, { id: 'a' }), txGet(Account, { id: 'b' })] satisfies TransactGetItem[])
+ * ```
+ */
 export interface TransactGetItem {
   readonly entity: AnyEntity;
   readonly table: string;
