@@ -199,10 +199,8 @@ export async function runBulkWrite(
     } catch (err) {
       const cause = err instanceof DbkitError && err.cause instanceof MongoBulkWriteError ? err.cause : err;
       if (!(cause instanceof MongoBulkWriteError)) {
-        const error =
-          err instanceof DbkitError
-            ? err
-            : mapMongoError(err, { operation: 'bulkWrite', target: ctx.definition.name });
+        // Already refined by the executor's mapError: the whole batch failed, its outcome unknown.
+        const error = err as DbkitError;
         for (const i of positions) report.unknown.push({ index: i, operation: kindOf(i), error });
         continue;
       }

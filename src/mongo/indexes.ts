@@ -245,8 +245,8 @@ export async function syncIndexes(
       report.created.push(name);
     } catch (err) {
       const reason = unsupportedReason(err, spec);
-      if (reason === undefined)
-        throw mapMongoError(err, { operation: 'syncIndexes', target: collection.collectionName });
+      // Refined once, by the executor's mapError, as every failure of the operation is.
+      if (reason === undefined) throw err;
       report.unsupported.push({ name, reason });
     }
   }
