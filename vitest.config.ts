@@ -1,7 +1,14 @@
 // Vitest configuration: tests under test/, real engines provisioned once per run by test/global-setup.ts.
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // `dbkit`, `dbkit/dynamo`, ... (examples/, bench/) resolve to src/*.ts through the `dbkit-source`
+  // export condition, so tests need no build. Never a condition for consumers: the package ships dist/ only.
+  // Vitest's own defaults (Vite's server conditions without `module`) plus that one.
+  ssr: {
+    resolve: { conditions: [...defaultServerConditions.filter((c) => c !== 'module'), 'dbkit-source'] },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],

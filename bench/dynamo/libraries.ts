@@ -28,7 +28,7 @@ import dynamoose from 'dynamoose';
 import type { AnyItem } from 'dynamoose/dist/Item.js';
 import { Entity as ElectroEntity } from 'electrodb';
 import { z } from 'zod';
-import { createDynamoClient, defineEntity, defineTable } from '../../src/dynamo/index.js';
+import { createDynamoClient, defineEntity, defineTable } from 'dbkit/dynamo';
 import { ReplayHandler } from './replay-handler.js';
 
 /** A user as every library stores it. */

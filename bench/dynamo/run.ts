@@ -1,10 +1,10 @@
 // DynamoDB benchmark (not a test): dbkit vs the raw DocumentClient, ElectroDB, dynamodb-toolbox and Dynamoose on one DynamoDB Local, plus client-side CPU per operation with no network.
-// Usage: npx tsx bench/dynamo/run.ts [--endpoint http://127.0.0.1:8000] [--libs dbkit,DocumentClient,Dynamoose] [--section 'DynamoDB: Dynamoose'] [--write]
+// Usage: npm run bench:dynamo -- [--endpoint http://127.0.0.1:8000] [--libs dbkit,DocumentClient,Dynamoose] [--section 'DynamoDB: Dynamoose'] [--write]
 // (endpoint defaults to DYNAMODB_ENDPOINT; --libs runs only those libraries; --write replaces the README section named by --section, default `DynamoDB`)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { format, resolveConfig } from 'prettier';
-import { createDynamoClient, defineTable } from '../../src/dynamo/index.js';
+import { createDynamoClient, defineTable } from 'dbkit/dynamo';
 import { dbkitLibrary, dynamooseLibrary, electroLibrary, rawLibrary, toolboxLibrary } from './libraries.js';
 import type { BenchPost, Library } from './libraries.js';
 
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     });
   const heading = argValue('--section') ?? 'DynamoDB';
   const command = [
-    'npx tsx bench/dynamo/run.ts',
+    'npm run bench:dynamo --',
     ...process.argv
       .slice(2)
       .filter((a, i, all) => all[i - 1] !== '--endpoint' && a !== '--endpoint')

@@ -1,5 +1,5 @@
 // Benchmark: findById, insert, update and a 50-document page through dbkit, the raw driver, Mongoose (hydrated, lean) and Papr.
-// Run: npx tsx bench/mongo/compare.ts [--write-readme]   (MONGODB_URI, else DBKIT_FERRETDB_URL, else a provisioned FerretDB)
+// Run: npm run bench:mongo -- [--write-readme]   (MONGODB_URI, else DBKIT_FERRETDB_URL, else a provisioned FerretDB)
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +8,8 @@ import type { Collection } from 'mongodb';
 import mongoose from 'mongoose';
 import Papr, { schema, types } from 'papr';
 import { z } from 'zod';
-import { connectMongo, defineCollection, mongoDefaults, mongoRepository } from '../../src/mongo/index.js';
-import { ensureEngine, stopEngine } from '../../src/testing/engines/index.js';
+import { connectMongo, defineCollection, mongoDefaults, mongoRepository } from 'dbkit/mongo';
+import { ensureEngine, stopEngine } from 'dbkit/testing';
 
 const SEED = Number(process.env.BENCH_SEED ?? 300);
 const ROUNDS = 5;
@@ -286,7 +286,7 @@ function render(
 }
 
 async function writeReadme(tables: string): Promise<void> {
-  const section = `## MongoDB\n\nRegenerate with \`npx tsx bench/mongo/compare.ts --write-readme\` (uses \`MONGODB_URI\` when set, else FerretDB and mongo-java-server). dbkit runs every call through its executor (events, retry policy, error mapping), guards filters, validates inserts with the zod schema and stamps timestamps; the raw driver does none of that. Every library uses the same client settings (dbkit's production defaults). FerretDB v1's SQLite backend scans the whole collection for every query, so its numbers are dominated by the server and swing by ±20% between runs; mongo-java-server shows the libraries' own overhead more clearly.\n\n${tables}\n`;
+  const section = `## MongoDB\n\nRegenerate with \`npm run bench:mongo -- --write-readme\` (uses \`MONGODB_URI\` when set, else FerretDB and mongo-java-server). dbkit runs every call through its executor (events, retry policy, error mapping), guards filters, validates inserts with the zod schema and stamps timestamps; the raw driver does none of that. Every library uses the same client settings (dbkit's production defaults). FerretDB v1's SQLite backend scans the whole collection for every query, so its numbers are dominated by the server and swing by ±20% between runs; mongo-java-server shows the libraries' own overhead more clearly.\n\n${tables}\n`;
   let text: string;
   try {
     text = await readFile(README, 'utf8');

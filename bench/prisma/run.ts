@@ -1,12 +1,12 @@
 // Prisma benchmark (not a test): bare Prisma Client vs the dbkit extension vs raw `pg`, on one PostgreSQL database, in one run.
-// Usage: npx tsx bench/prisma/run.ts [--url postgresql://…] [--rounds 20] [--batch 50] [--write]   (url defaults to DATABASE_URL)
+// Usage: npm run bench:prisma -- [--url postgresql://…] [--rounds 20] [--batch 50] [--write]   (url defaults to DATABASE_URL)
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { createCursorCodec } from '../../src/core/index.js';
-import { applyMigrations, dbkitExtension, sqlSource } from '../../src/prisma/index.js';
+import { createCursorCodec } from 'dbkit';
+import { applyMigrations, dbkitExtension, sqlSource } from 'dbkit/prisma';
 import { PrismaClient } from '../../test/prisma/generated/client/client.js';
 
 const arg = (name: string): string | undefined => {
@@ -174,7 +174,7 @@ if (process.argv.includes('--write')) {
   const section = [
     '## Prisma',
     '',
-    `\`npx tsx bench/prisma/run.ts --write\` on ${new Date().toISOString().slice(0, 10)}: Prisma 7.10.0 with`,
+    `\`npm run bench:prisma -- --write\` on ${new Date().toISOString().slice(0, 10)}: Prisma 7.10.0 with`,
     `\`@prisma/adapter-pg\` over one \`pg.Pool\` (max 10) on the local PostgreSQL, sequential calls; median over ${rounds}`,
     `interleaved rounds of ${batch} calls, in µs per call (lower is better). The dbkit extension runs with its production`,
     'defaults (error mapping and events on every operation, N+1 detection off); `page of 50` is `paginate` (51 rows',

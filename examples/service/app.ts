@@ -11,14 +11,8 @@ import {
 } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  NotFoundError,
-  ThrottledError,
-  ValidationError,
-  isDbkitError,
-  toProblemDetails,
-} from '../../src/core/index.js';
-import type { ValidationIssue } from '../../src/core/index.js';
+import { NotFoundError, ThrottledError, ValidationError, isDbkitError, toProblemDetails } from 'dbkit';
+import type { ValidationIssue } from 'dbkit';
 import {
   Account,
   Comment,

@@ -1,5 +1,5 @@
 // Load test of the example service on one engine: autocannon drives a read / write / transfer mix on loopback.
-// Usage: DBKIT_ENGINE=pglite npx tsx examples/service/load.ts [seconds]   (prints one JSON line of results)
+// Usage: DBKIT_ENGINE=pglite npm run load -- [seconds]   (prints one JSON line of results)
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { buildApp } from './app.js';

@@ -1,5 +1,5 @@
 // The data layer the service is written against once; each engine implements it in its own best-practice model.
-import type { Page } from '../../src/core/index.js';
+import type { Page } from 'dbkit';
 import type {
   Account,
   Comment,

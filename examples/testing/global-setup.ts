@@ -1,6 +1,6 @@
 // The example suite's global setup: one engine of each kind per run, from the first provider that works.
-import { provideEngine } from '../../src/testing/index.js';
-import type { EngineKind, ProvidedEngine } from '../../src/testing/index.js';
+import { provideEngine } from 'dbkit/testing';
+import type { EngineKind, ProvidedEngine } from 'dbkit/testing';
 
 const ENV: Readonly<Record<EngineKind, string>> = {
   postgres: 'DATABASE_URL',

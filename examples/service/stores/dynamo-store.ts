@@ -1,7 +1,7 @@
 // The example's store on DynamoDB, single-table: key templates per access pattern, one overloaded GSI, transactions, TTL.
 import { z } from 'zod';
-import { ConflictError, NotFoundError, TransactionCanceledError } from '../../../src/core/index.js';
-import { createDynamoClient, defineEntity, defineTable, tx } from '../../../src/dynamo/index.js';
+import { ConflictError, NotFoundError, TransactionCanceledError } from 'dbkit';
+import { createDynamoClient, defineEntity, defineTable, tx } from 'dbkit/dynamo';
 import { Comment, Post, User } from '../domain.js';
 import type { Session, Transfer } from '../domain.js';
 import type { Store } from '../store.js';

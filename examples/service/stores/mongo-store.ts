@@ -1,13 +1,7 @@
 // The example's store on MongoDB (or FerretDB, mongo-java-server): embedded addresses, separate comments, aggregation, TTL.
 import { z } from 'zod';
-import { ConflictError, NotFoundError, UnsupportedError } from '../../../src/core/index.js';
-import {
-  connectMongo,
-  defineCollection,
-  mongoRepository,
-  op,
-  withTransaction,
-} from '../../../src/mongo/index.js';
+import { ConflictError, NotFoundError, UnsupportedError } from 'dbkit';
+import { connectMongo, defineCollection, mongoRepository, op, withTransaction } from 'dbkit/mongo';
 import { Address, Comment, Post, User } from '../domain.js';
 import type { Transfer } from '../domain.js';
 import type { Store } from '../store.js';

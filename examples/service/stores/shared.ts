@@ -1,5 +1,5 @@
 // What every store shares: the report's order, idempotent-transfer replay, and the insufficient-funds error.
-import { ConditionFailedError, ConflictError, NotFoundError } from '../../../src/core/index.js';
+import { ConditionFailedError, ConflictError, NotFoundError } from 'dbkit';
 import type { NewTransfer, TopAuthor, Transfer } from '../domain.js';
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

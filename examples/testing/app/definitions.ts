@@ -1,7 +1,7 @@
 // The example user's production data definitions: a DynamoDB table with entities and MongoDB collections (SQL lives in prisma/).
 import { z } from 'zod';
-import { defineEntity, defineTable } from '../../../src/dynamo/index.js';
-import { defineCollection } from '../../../src/mongo/index.js';
+import { defineEntity, defineTable } from 'dbkit/dynamo';
+import { defineCollection } from 'dbkit/mongo';
 
 /** The production table; tests get a renamed copy per file. */
 export const shop = defineTable({ name: 'shop', partitionKey: 'pk', sortKey: 'sk' });

@@ -1,6 +1,6 @@
 // The example user's code under test: small services over dbkit's DynamoDB, MongoDB and Prisma clients.
-import type { DynamoClient } from '../../../src/dynamo/index.js';
-import type { MongoRepository } from '../../../src/mongo/index.js';
+import type { DynamoClient } from 'dbkit/dynamo';
+import type { MongoRepository } from 'dbkit/mongo';
 import type { PrismaClient } from '../../../test/prisma/generated/client/client.js';
 import type { Accounts, Customer, Order } from './definitions.js';
 

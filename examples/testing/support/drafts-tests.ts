@@ -1,6 +1,6 @@
 // The publishDrafts tests, written once: each test file runs them on its own isolated SQL database.
 import { expect, it } from 'vitest';
-import { seedPrisma } from '../../../src/testing/index.js';
+import { seedPrisma } from 'dbkit/testing';
 import { publishDrafts } from '../app/services.js';
 import { usePrisma } from './prisma.js';
 

@@ -7,13 +7,13 @@ import {
   createPgliteContext,
   createPostgresContext,
   useIsolated,
-} from '../../../src/testing/index.js';
+} from 'dbkit/testing';
 import type {
   DynamoTestContext,
   MongoTestContext,
   PgliteTestContext,
   PostgresTestContext,
-} from '../../../src/testing/index.js';
+} from 'dbkit/testing';
 import { Accounts, Customer, Order } from '../app/definitions.js';
 
 /** The app's Prisma migrations (this repository's, standing in for yours). */

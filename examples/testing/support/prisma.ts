@@ -2,7 +2,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll } from 'vitest';
-import type { PgliteTestContext, PostgresTestContext } from '../../../src/testing/index.js';
+import type { PgliteTestContext, PostgresTestContext } from 'dbkit/testing';
 import { PrismaClient } from '../../../test/prisma/generated/client/client.js';
 
 /**
