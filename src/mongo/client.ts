@@ -19,7 +19,7 @@ import type {
   ConnectMongoOptions,
   MongoConnection,
   MongoConnectionSettings,
-} from './connect-options.js';
+} from './client-options.js';
 
 export type {
   ConnectMongoClientOptions,
@@ -31,7 +31,7 @@ export type {
   MongoConnection,
   MongoConnectionSettings,
   MongoHealth,
-} from './connect-options.js';
+} from './client-options.js';
 
 /**
  * The production defaults dbkit gives every client; each can be overridden through `client`.

@@ -1,5 +1,5 @@
 // dbkit/mongo: the official MongoDB driver with the safety rails built in.
-export { connectMongo, mongoDefaults, redactUri } from './connect.js';
+export { connectMongo, mongoDefaults, redactUri } from './client.js';
 export type {
   ConnectMongoClientOptions,
   ConnectMongoDbOptions,
@@ -10,7 +10,7 @@ export type {
   MongoConnection,
   MongoConnectionSettings,
   MongoHealth,
-} from './connect.js';
+} from './client.js';
 export type { MongoCapabilities, MongoFlavor } from './capabilities.js';
 export { defineCollection } from './collection.js';
 export type {

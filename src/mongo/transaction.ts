@@ -8,7 +8,7 @@ import { MongoError, WriteConcern } from 'mongodb';
 import { DbkitError, TransactionCanceledError, UnsupportedError } from '../core/errors.js';
 import type { MongoCapabilities } from './capabilities.js';
 import type { CollectionDefinition } from './collection.js';
-import type { MongoConnection } from './connect.js';
+import type { MongoConnection } from './client.js';
 import { mapMongoError } from './errors.js';
 import type { MongoRepository } from './repository.js';
 

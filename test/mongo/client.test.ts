@@ -12,7 +12,7 @@ import {
   mongoRepository,
   redactUri,
 } from '../../src/mongo/index.js';
-import { DEFAULT_MONGO_TIMEOUT_MS } from '../../src/mongo/connect.js';
+import { DEFAULT_MONGO_TIMEOUT_MS } from '../../src/mongo/client.js';
 import { startTcpProxy } from '../../src/testing/faults/index.js';
 import { uniqueName } from '../helpers/engines.js';
 import { mongoSuite, TEST_CURSOR_SECRET } from './support.js';

@@ -1,7 +1,7 @@
 // An isolated MongoDB database per test file: collections and indexes from the user's defineCollection, emptied between tests.
 import type { Db } from 'mongodb';
 import type { CollectionDefinition, CreateInput } from '../../mongo/collection.js';
-import type { ConnectMongoOptions, MongoConnection } from '../../mongo/connect.js';
+import type { ConnectMongoOptions, MongoConnection } from '../../mongo/client.js';
 import type { IndexSyncReport } from '../../mongo/indexes.js';
 import type { MongoRepository } from '../../mongo/repository.js';
 import type { IsolatedContext } from './lifecycle.js';
@@ -89,7 +89,7 @@ export async function createMongoContext<
     options.url ?? process.env['MONGODB_URI'],
   );
   const [{ connectMongo }, { mongoRepository }] = await Promise.all([
-    import('../../mongo/connect.js'),
+    import('../../mongo/client.js'),
     import('../../mongo/repository.js'),
   ]);
   const dbName = isolatedName('db');
