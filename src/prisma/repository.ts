@@ -1,6 +1,6 @@
 // The core Repository contract over one Prisma model delegate: key-based CRUD, versioned writes, keyset pages.
-import { NotFoundError, isDbkitError } from '../core/internal.js';
 import type { CursorCodec, ListOptions, Page, Repository, VersionedWriteOptions } from '../core/internal.js';
+import { mapPrismaError, prismaErrorFacts } from './errors.js';
 import { updateVersioned, deleteVersioned } from './optimistic-lock.js';
 import type { VersionedDelegate } from './optimistic-lock.js';
 import { paginate } from './pagination.js';
@@ -39,6 +39,13 @@ export interface PrismaRepositoryOptions<K, Q> {
   cursors: CursorCodec;
   /** The optimistic-locking column. Default `version`. */
   versionField?: string;
+}
+
+// A delegate of a client extended with dbkitExtension throws refined errors already; a bare
+// delegate's "record not found" (P2025) is refined by errors.ts, anything else passes as thrown.
+function notFoundRefined(err: unknown, model: string, operation: string): unknown {
+  if (prismaErrorFacts(err).prismaCode !== 'P2025') return err;
+  return mapPrismaError(err, { model, operation });
 }
 
 /**
@@ -86,10 +93,7 @@ export function prismaRepository<
       try {
         return (await delegate.update({ where, data: patch })) as T;
       } catch (err) {
-        if (isDbkitError(err, 'not_found')) throw err;
-        if ((err as { code?: unknown }).code === 'P2025')
-          throw new NotFoundError(`${options.model} not found`, { cause: err });
-        throw err;
+        throw notFoundRefined(err, options.model, 'update');
       }
     },
     async delete(key: K, write: VersionedWriteOptions = {}): Promise<void> {
@@ -101,10 +105,7 @@ export function prismaRepository<
       try {
         await delegate.delete({ where });
       } catch (err) {
-        if (isDbkitError(err, 'not_found')) throw err;
-        if ((err as { code?: unknown }).code === 'P2025')
-          throw new NotFoundError(`${options.model} not found`, { cause: err });
-        throw err;
+        throw notFoundRefined(err, options.model, 'delete');
       }
     },
     async list(query: Q, list: ListOptions = {}): Promise<Page<T>> {
