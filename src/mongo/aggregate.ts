@@ -10,7 +10,14 @@ import type { RepoContext } from './context.js';
 import { readOptions } from './context.js';
 import { runMongo } from './operations.js';
 
-/** One pipeline stage, or a stage the server built and marked {@link trusted}. */
+/**
+ * One pipeline stage, or a stage the server built and marked {@link trusted}.
+ *
+ * @example
+ * ```ts
+ * const stages: PipelineStage[] = [{ $match: { status: 'open' } }, { $group: { _id: '$ownerId', n: { $sum: 1 } } }]
+ * ```
+ */
 export type PipelineStage = Readonly<Record<`$${string}`, unknown>> | Trusted<Document>;
 
 type Path = (string | number)[];
@@ -182,7 +189,14 @@ function invalid(path: Path, message: string, target: string | undefined): Valid
   });
 }
 
-/** Options for `aggregate`. */
+/**
+ * Options for `aggregate`.
+ *
+ * @example
+ * ```ts
+ * await orders.aggregate(stages, { allowDiskUse: true, timeoutMs: 30_000 })
+ * ```
+ */
 export interface AggregateOptions extends CallOptions {
   /** Lets stages that exceed the server's memory limit write temporary files. */
   allowDiskUse?: boolean | undefined;

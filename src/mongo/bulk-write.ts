@@ -31,7 +31,14 @@ export type BulkOperation<T, I> =
   | { deleteOne: { filter: unknown } }
   | { deleteMany: { filter: unknown } };
 
-/** Why one operation of a bulk write failed. */
+/**
+ * Why one operation of a bulk write failed.
+ *
+ * @example
+ * ```ts
+ * for (const { index, operation, error } of report.failed) console.log(index, operation, error.code)
+ * ```
+ */
 export interface BulkFailure {
   /** Position of the operation in the list given. */
   index: number;
@@ -39,7 +46,15 @@ export interface BulkFailure {
   error: DbkitError;
 }
 
-/** What a bulk write did, operation by operation. */
+/**
+ * What a bulk write did, operation by operation.
+ *
+ * @example
+ * ```ts
+ * const report = await users.bulkWrite(ops)
+ * if (!report.ok) logger.warn({ failed: report.failed, unknown: report.unknown }, 'bulk write incomplete')
+ * ```
+ */
 export interface BulkWriteReport {
   /** True when every operation was applied. */
   ok: boolean;
@@ -57,7 +72,14 @@ export interface BulkWriteReport {
   batches: number;
 }
 
-/** Options for a bulk write. */
+/**
+ * Options for a bulk write.
+ *
+ * @example
+ * ```ts
+ * await users.bulkWrite(ops, { batchSize: 1000, timeoutMs: 30_000 })
+ * ```
+ */
 export interface BulkWriteOptions extends CallOptions {
   /** Operations per round trip. Default 500. */
   batchSize?: number | undefined;

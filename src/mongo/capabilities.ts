@@ -2,10 +2,25 @@
 import type { Db, Document } from 'mongodb';
 import type { Capabilities } from '../core/capabilities.js';
 
-/** The server behind a connection string, as far as dbkit can tell. */
+/**
+ * The server behind a connection string, as far as dbkit can tell.
+ *
+ * @example
+ * ```ts
+ * const flavor: MongoFlavor = (await mongo.capabilities()).flavor // 'mongodb' | 'ferretdb' | ...
+ * ```
+ */
 export type MongoFlavor = 'mongodb' | 'ferretdb' | 'mongo-java-server' | 'unknown';
 
-/** What one deployment supports, detected at runtime; the core flags plus MongoDB specifics. */
+/**
+ * What one deployment supports, detected at runtime; the core flags plus MongoDB specifics.
+ *
+ * @example
+ * ```ts
+ * const caps: MongoCapabilities = await mongo.capabilities()
+ * if (!caps.transactions) console.log(`no transactions on this ${caps.topology}`)
+ * ```
+ */
 export interface MongoCapabilities extends Capabilities {
   flavor: MongoFlavor;
   /** The version the server reports (FerretDB reports the MongoDB version it emulates). */

@@ -9,7 +9,14 @@ import type { CursorCodec } from '../core/cursor.js';
 import type { TelemetryOption } from '../core/telemetry.js';
 import type { MongoCapabilities } from './capabilities.js';
 
-/** What every {@link connectMongo} caller chooses for itself, whoever owns the client. */
+/**
+ * What every {@link connectMongo} caller chooses for itself, whoever owns the client.
+ *
+ * @example
+ * ```ts
+ * const settings: MongoConnectionSettings = { dbName: 'app', timeoutMs: 5_000 }
+ * ```
+ */
 export interface MongoConnectionSettings {
   /** Database name; defaults to the one in the URI (or the given client's default), else `test`. */
   dbName?: string;
@@ -50,7 +57,14 @@ export interface MongoConnectionSettings {
   warnOnCollectionScan?: boolean;
 }
 
-/** {@link connectMongo} with a connection string: dbkit opens (or shares) the pool and owns it. */
+/**
+ * {@link connectMongo} with a connection string: dbkit opens (or shares) the pool and owns it.
+ *
+ * @example
+ * ```ts
+ * const options: ConnectMongoOptions = { uri: process.env.MONGODB_URI!, dbName: 'app' }
+ * ```
+ */
 export interface ConnectMongoOptions extends MongoConnectionSettings {
   /** A `mongodb://` or `mongodb+srv://` connection string. */
   uri: string;
@@ -68,6 +82,11 @@ export interface ConnectMongoOptions extends MongoConnectionSettings {
 /**
  * {@link connectMongo} on a client the application already has (its own, or Mongoose's
  * `mongoose.connection.getClient()`): one pool serves both, and dbkit never closes it.
+ *
+ * @example
+ * ```ts
+ * const options: ConnectMongoClientOptions = { client: mongoose.connection.getClient() }
+ * ```
  */
 export interface ConnectMongoClientOptions extends MongoConnectionSettings {
   /**
@@ -108,7 +127,14 @@ export interface ForeignDb {
   collection(name: string): unknown;
 }
 
-/** {@link connectMongo} on a `Db` the application already has; its client is used and never closed. */
+/**
+ * {@link connectMongo} on a `Db` the application already has; its client is used and never closed.
+ *
+ * @example
+ * ```ts
+ * const options: ConnectMongoDbOptions = { db: client.db('app') }
+ * ```
+ */
 export interface ConnectMongoDbOptions extends Omit<MongoConnectionSettings, 'dbName'> {
   /** The application's database handle. dbkit does not own its client: `close()` leaves it open. */
   db: Db | ForeignDb;
@@ -118,10 +144,25 @@ export interface ConnectMongoDbOptions extends Omit<MongoConnectionSettings, 'db
   dbName?: never;
 }
 
-/** What {@link connectMongo} accepts: a connection string, or a client or database you already have. */
+/**
+ * What {@link connectMongo} accepts: a connection string, or a client or database you already have.
+ *
+ * @example
+ * ```ts
+ * function open(input: ConnectMongoInput) { return connectMongo(input) }
+ * ```
+ */
 export type ConnectMongoInput = ConnectMongoOptions | ConnectMongoClientOptions | ConnectMongoDbOptions;
 
-/** Result of {@link MongoConnection.health}. */
+/**
+ * Result of {@link MongoConnection.health}.
+ *
+ * @example
+ * ```ts
+ * const health: MongoHealth = await mongo.health()
+ * if (!health.ok) logger.warn(health, 'mongo unhealthy')
+ * ```
+ */
 export interface MongoHealth {
   ok: boolean;
   /** Round trip of a `ping`, in ms. */
@@ -130,7 +171,15 @@ export interface MongoHealth {
   error?: DbkitError;
 }
 
-/** A connected client and everything repositories share: logger, events, cursors, capabilities. */
+/**
+ * A connected client and everything repositories share: logger, events, cursors, capabilities.
+ *
+ * @example
+ * ```ts
+ * const mongo: MongoConnection = await connectMongo({ uri: process.env.MONGODB_URI! })
+ * const users = mongoRepository(mongo, Users)
+ * ```
+ */
 export interface MongoConnection {
   readonly client: MongoClient;
   readonly db: Db;

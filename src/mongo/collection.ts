@@ -5,7 +5,14 @@ import { indexName } from './indexes.js';
 import type { IndexSpec } from './indexes.js';
 import type { UniqueIndexInfo } from './errors.js';
 
-/** Options for {@link defineCollection}. */
+/**
+ * Options for {@link defineCollection}.
+ *
+ * @example
+ * ```ts
+ * const Users = defineCollection({ name: 'users', schema: User, indexes: [{ key: { email: 1 }, unique: true }], version: true })
+ * ```
+ */
 export interface CollectionOptions<
   S extends StandardSchemaV1,
   V extends boolean,
@@ -36,7 +43,14 @@ export interface CollectionOptions<
   paths?: readonly string[];
 }
 
-/** A defined collection: its settings and, as phantom types, the shapes its repository works with. */
+/**
+ * A defined collection: its settings and, as phantom types, the shapes its repository works with.
+ *
+ * @example
+ * ```ts
+ * function repositoryFor<C extends CollectionDefinition>(definition: C) { return mongoRepository(mongo, definition) }
+ * ```
+ */
 export interface CollectionDefinition<
   S extends StandardSchemaV1 = StandardSchemaV1,
   V extends boolean = boolean,
@@ -62,13 +76,27 @@ type Versioned<V> = V extends true ? { version: number } : unknown;
 type Stamped<TS> = TS extends true ? { createdAt: Date; updatedAt: Date } : unknown;
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
 
-/** A document as stored: the schema's output plus `_id` and the system fields the collection keeps. */
+/**
+ * A document as stored: the schema's output plus `_id` and the system fields the collection keeps.
+ *
+ * @example
+ * ```ts
+ * type StoredUser = StoredDocument<typeof Users> // schema output + _id (+ version, createdAt, updatedAt)
+ * ```
+ */
 export type StoredDocument<C> =
   C extends CollectionDefinition<infer S, infer V, infer TS>
     ? Flatten<WithMongoId<SchemaOutput<S>> & Versioned<V> & Stamped<TS>>
     : never;
 
-/** A document as a repository returns it: stored, with `_id` turned into `id: string` when `mapId` is set. */
+/**
+ * A document as a repository returns it: stored, with `_id` turned into `id: string` when `mapId` is set.
+ *
+ * @example
+ * ```ts
+ * type UserDto = OutputDocument<typeof Users> // what users.findById returns
+ * ```
+ */
 export type OutputDocument<C> =
   C extends CollectionDefinition<StandardSchemaV1, boolean, boolean, infer M>
     ? M extends true
@@ -76,7 +104,14 @@ export type OutputDocument<C> =
       : StoredDocument<C>
     : never;
 
-/** What `create` accepts: the schema's input, optionally with a chosen `_id`. */
+/**
+ * What `create` accepts: the schema's input, optionally with a chosen `_id`.
+ *
+ * @example
+ * ```ts
+ * const input: CreateInput<typeof Users> = { email: 'ada@example.com', name: 'Ada' }
+ * ```
+ */
 export type CreateInput<C> =
   C extends CollectionDefinition<infer S> ? SchemaInput<S> & { _id?: ObjectId | string } : never;
 

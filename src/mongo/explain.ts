@@ -8,7 +8,15 @@ import type { RepoContext } from './context.js';
 import { guardFilter } from './injection-guard.js';
 import { runMongo } from './operations.js';
 
-/** What a query plan does, in the terms that matter for performance. */
+/**
+ * What a query plan does, in the terms that matter for performance.
+ *
+ * @example
+ * ```ts
+ * const plan: ExplainSummary = await posts.explain({ authorId }, { limit: 20 })
+ * if (plan.collectionScan) console.log(plan.stages.join(' > '))
+ * ```
+ */
 export interface ExplainSummary {
   /** The stage that reads data: `IXSCAN`, `COLLSCAN`, `IDHACK`, `EXPRESS_IXSCAN`, ... */
   stage: string;

@@ -36,14 +36,29 @@ export interface IndexSpec {
   defaultLanguage?: string;
 }
 
-/** An index on the server that differs from its declaration. */
+/**
+ * An index on the server that differs from its declaration.
+ *
+ * @example
+ * ```ts
+ * for (const { name, differences } of report.drifted) console.log(name, differences.join('; '))
+ * ```
+ */
 export interface IndexDrift {
   name: string;
   /** Human-readable differences, e.g. `unique: declared true, server false`. */
   differences: string[];
 }
 
-/** What {@link syncIndexes} did and found. */
+/**
+ * What {@link syncIndexes} did and found.
+ *
+ * @example
+ * ```ts
+ * const report: IndexSyncReport = await users.syncIndexes()
+ * if (report.drifted.length > 0) logger.warn({ drifted: report.drifted }, 'index drift')
+ * ```
+ */
 export interface IndexSyncReport {
   created: string[];
   unchanged: string[];
@@ -56,7 +71,14 @@ export interface IndexSyncReport {
   unsupported: { name: string; reason: string }[];
 }
 
-/** Options for {@link syncIndexes}. */
+/**
+ * Options for {@link syncIndexes}.
+ *
+ * @example
+ * ```ts
+ * await users.syncIndexes({ recreateDrifted: true, onUnsupported: 'report' })
+ * ```
+ */
 export interface SyncIndexesOptions {
   /** Drop indexes on the server that are not declared (never `_id_`). Default false. */
   dropUndeclared?: boolean | undefined;

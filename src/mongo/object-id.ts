@@ -40,4 +40,12 @@ export function parseObjectId(
   );
 }
 
+/**
+ * The driver's ObjectId class, re-exported so ids can be typed and built without a second import.
+ *
+ * @example
+ * ```ts
+ * const user = await users.findById(new ObjectId())
+ * ```
+ */
 export { ObjectId };

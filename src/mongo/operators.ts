@@ -5,17 +5,38 @@ declare const opType: unique symbol;
 declare const logicalType: unique symbol;
 declare const trustedType: unique symbol;
 
-/** A comparison or element operator on one field, made by an `op` helper; `V` is the field's type. */
+/**
+ * A comparison or element operator on one field, made by an `op` helper; `V` is the field's type.
+ *
+ * @example
+ * ```ts
+ * const recent: Op<Date> = op.gte(since)
+ * ```
+ */
 export interface Op<V> {
   readonly [opType]: V;
 }
 
-/** `$and` / `$or` / `$nor` over filters, made by {@link and}, {@link or}, {@link nor}. */
+/**
+ * `$and` / `$or` / `$nor` over filters, made by {@link and}, {@link or}, {@link nor}.
+ *
+ * @example
+ * ```ts
+ * const either: Logical<{ role: string }> = or({ role: 'admin' }, { role: 'moderator' })
+ * ```
+ */
 export interface Logical<T> {
   readonly [logicalType]: T;
 }
 
-/** A filter or pipeline the server built itself, marked with {@link trusted}: it skips the injection guard. */
+/**
+ * A filter or pipeline the server built itself, marked with {@link trusted}: it skips the injection guard.
+ *
+ * @example
+ * ```ts
+ * const overBudget: Trusted<Document> = trusted({ $expr: { $gt: ['$spent', '$budget'] } })
+ * ```
+ */
 export interface Trusted<T> {
   readonly [trustedType]: T;
 }

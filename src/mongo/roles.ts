@@ -55,7 +55,14 @@ export const COMMAND_ACTIONS: Readonly<Record<string, readonly MongoAction[]>> =
   saslContinue: [],
 };
 
-/** A repository operation, as named on `MongoRepository`. */
+/**
+ * A repository operation, as named on `MongoRepository`.
+ *
+ * @example
+ * ```ts
+ * const ops: CollectionOperation[] = ['create', 'findById', 'paginate']
+ * ```
+ */
 export type CollectionOperation =
   | 'create'
   | 'findById'
@@ -95,7 +102,14 @@ export const OPERATION_ACTIONS: Readonly<Record<CollectionOperation, readonly Mo
   explain: ['find'],
 };
 
-/** What a service does with one collection; build it with {@link collectionAccess}. */
+/**
+ * What a service does with one collection; build it with {@link collectionAccess}.
+ *
+ * @example
+ * ```ts
+ * const access: CollectionAccess = collectionAccess(Posts, ['create', 'paginate'])
+ * ```
+ */
 export interface CollectionAccess {
   readonly collection: CollectionDefinition;
   readonly operations: readonly CollectionOperation[];
@@ -125,7 +139,15 @@ export interface MongoPrivilege {
   actions: MongoAction[];
 }
 
-/** The `createRole` command document (run it against `db`). */
+/**
+ * The `createRole` command document (run it against `db`).
+ *
+ * @example
+ * ```ts
+ * const command: CreateRoleCommand = applicationRole({ db: 'blog', access })
+ * await admin.db('blog').command(command)
+ * ```
+ */
 export interface CreateRoleCommand {
   createRole: string;
   privileges: MongoPrivilege[];
@@ -139,7 +161,14 @@ export interface CreateRoleCommand {
  */
 export const CAPABILITY_PROBE_COLLECTION = '__dbkit_capability_probe';
 
-/** Input of {@link applicationRole}. */
+/**
+ * Input of {@link applicationRole}.
+ *
+ * @example
+ * ```ts
+ * const input: ApplicationRoleInput = { db: 'blog', access: [collectionAccess(Posts, ['create', 'paginate'])] }
+ * ```
+ */
 export interface ApplicationRoleInput {
   /** The database the collections live in. */
   db: string;
@@ -182,7 +211,14 @@ export function applicationRole(input: ApplicationRoleInput): CreateRoleCommand 
   return { createRole: input.roleName ?? 'dbkitApp', privileges: privilegesOf(input.db, actions), roles: [] };
 }
 
-/** Input of {@link migrationRole}. */
+/**
+ * Input of {@link migrationRole}.
+ *
+ * @example
+ * ```ts
+ * const input: MigrationRoleInput = { db: 'blog', collections: [Posts] }
+ * ```
+ */
 export interface MigrationRoleInput {
   db: string;
   collections: readonly CollectionDefinition[];
@@ -219,7 +255,14 @@ export function migrationRole(input: MigrationRoleInput): CreateRoleCommand {
   };
 }
 
-/** The `createUser` command document. */
+/**
+ * The `createUser` command document.
+ *
+ * @example
+ * ```ts
+ * const command: CreateUserCommand = createUserCommand('blog-api', password, app, 'blog')
+ * ```
+ */
 export interface CreateUserCommand {
   createUser: string;
   pwd: string;
@@ -250,7 +293,14 @@ export function createUserCommand(
   };
 }
 
-/** A MongoDB Atlas custom database role, as the Atlas Admin API (`customDBRoles/roles`) takes it. */
+/**
+ * A MongoDB Atlas custom database role, as the Atlas Admin API (`customDBRoles/roles`) takes it.
+ *
+ * @example
+ * ```ts
+ * const role: AtlasCustomRole = atlasCustomRole(applicationRole({ db: 'blog', access }))
+ * ```
+ */
 export interface AtlasCustomRole {
   roleName: string;
   actions: { action: string; resources: { db: string; collection: string }[] }[];

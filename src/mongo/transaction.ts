@@ -12,7 +12,14 @@ import type { MongoConnection } from './client.js';
 import { mapMongoError } from './errors.js';
 import type { MongoRepository } from './repository.js';
 
-/** Options for {@link withTransaction}. */
+/**
+ * Options for {@link withTransaction}.
+ *
+ * @example
+ * ```ts
+ * await withTransaction(mongo, async (tx) => { ... }, { timeoutMs: 5_000, maxCommitTimeMS: 1_000 })
+ * ```
+ */
 export interface TransactionOptions {
   /** Upper bound for the whole transaction including the driver's retries, in ms (driver `timeoutMS`). */
   timeoutMs?: number;
@@ -24,7 +31,16 @@ export interface TransactionOptions {
   readPreference?: ReadPreferenceLike;
 }
 
-/** The context one attempt of a transaction callback gets. A fresh one is made for every attempt. */
+/**
+ * The context one attempt of a transaction callback gets. A fresh one is made for every attempt.
+ *
+ * @example
+ * ```ts
+ * await withTransaction(mongo, async (tx: TransactionContext) => {
+ *   await tx.use(accounts).update(from, { $inc: { balance: -amount } })
+ * })
+ * ```
+ */
 export interface TransactionContext {
   /** The driver session, for driver calls dbkit does not wrap. */
   readonly session: ClientSession;

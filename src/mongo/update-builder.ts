@@ -14,7 +14,14 @@ type NumericKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K :
 type OptionalKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
 
 declare const eachType: unique symbol;
-/** Several elements for `$push`, made by {@link each}. */
+/**
+ * Several elements for `$push`, made by {@link each}.
+ *
+ * @example
+ * ```ts
+ * await posts.update(id, { $push: { tags: each(['db', 'node']) } })
+ * ```
+ */
 export interface Each<E> {
   readonly [eachType]: E;
 }

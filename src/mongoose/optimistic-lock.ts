@@ -6,7 +6,14 @@ import { NotFoundError, UnsupportedError, ValidationError, VersionConflictError 
 import { hooksOf, skipGuard } from './hooks.js';
 import { capabilitiesOf } from './state.js';
 
-/** The option every update path accepts once the plugin is applied. */
+/**
+ * The option every update path accepts once the plugin is applied.
+ *
+ * @example
+ * ```ts
+ * await UserModel.findOneAndUpdate({ _id: id }, { $set: { name } }, { expectedVersion: body.__v })
+ * ```
+ */
 export interface VersionedQueryOptions {
   /**
    * The version (`__v`, or the schema's `versionKey`) the caller read. The update applies only at
@@ -16,7 +23,14 @@ export interface VersionedQueryOptions {
   expectedVersion?: number | undefined;
 }
 
-/** What {@link expectVersion} returns: query options Mongoose's types accept on every update path. */
+/**
+ * What {@link expectVersion} returns: query options Mongoose's types accept on every update path.
+ *
+ * @example
+ * ```ts
+ * await UserModel.updateOne({ _id: id }, { $set: { name } }, expectVersion(3))
+ * ```
+ */
 export interface ExpectedVersionOptions {
   readonly expectedVersion: number;
   /** Optimistic locking and upsert do not mix: an upsert at a stale version would insert a copy. */

@@ -7,7 +7,14 @@ import { guardMongooseFilter } from './filter-guard.js';
 import { skipGuard } from './hooks.js';
 import { stateOf } from './state.js';
 
-/** Options for {@link paginate}. */
+/**
+ * Options for {@link paginate}.
+ *
+ * @example
+ * ```ts
+ * await paginate(UserModel, { role: 'admin' }, { sort: { createdAt: -1 }, limit: 20, cursor: req.query.cursor })
+ * ```
+ */
 export interface PaginateOptions {
   /** Sort keys; `_id` is appended as the tiebreaker. Default `{ _id: 1 }`. */
   sort?: Readonly<Record<string, 1 | -1>> | undefined;
@@ -17,7 +24,15 @@ export interface PaginateOptions {
   cursor?: string | null | undefined;
 }
 
-/** One page: plain documents (lean) and the cursor of the next page, null on the last. */
+/**
+ * One page: plain documents (lean) and the cursor of the next page, null on the last.
+ *
+ * @example
+ * ```ts
+ * const page: MongoosePage<User> = await paginate(UserModel, {}, { limit: 20 })
+ * res.json({ items: page.items, next: page.cursor })
+ * ```
+ */
 export interface MongoosePage<T> {
   items: T[];
   cursor: string | null;

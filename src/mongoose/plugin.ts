@@ -9,7 +9,15 @@ import type { MongoosePage, PaginateOptions } from './paginate.js';
 import { attachState } from './state.js';
 import type { DbkitPluginOptions } from './state.js';
 
-/** The static the plugin adds to every model: `Model.paginate(filter, options)`. */
+/**
+ * The static the plugin adds to every model: `Model.paginate(filter, options)`.
+ *
+ * @example
+ * ```ts
+ * const Users = mongoose.model('User', userSchema) as mongoose.Model<User> & DbkitStatics<User>
+ * const page = await Users.paginate({ role: 'admin' }, { limit: 20 })
+ * ```
+ */
 export interface DbkitStatics<T> {
   paginate(filter: unknown, options?: PaginateOptions): Promise<MongoosePage<T>>;
 }

@@ -11,7 +11,14 @@ import { detectCapabilities } from '../mongo/capabilities.js';
 import type { MongoCapabilities } from '../mongo/capabilities.js';
 import type { MongoConnection } from '../mongo/client.js';
 
-/** Options for {@link dbkitPlugin}. */
+/**
+ * Options for {@link dbkitPlugin}.
+ *
+ * @example
+ * ```ts
+ * userSchema.plugin(dbkitPlugin, { connection: dbkit, searchable: ['name'] } satisfies DbkitPluginOptions)
+ * ```
+ */
 export interface DbkitPluginOptions {
   /**
    * A dbkit connection (usually `connectMongo({ client: mongoose.connection.getClient() })`) whose

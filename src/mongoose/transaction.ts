@@ -4,7 +4,14 @@ import type { ClientSession, Connection, Document as MongooseDocument } from 'mo
 import { requireTransactions } from '../mongo/transaction.js';
 import { capabilitiesOf } from './state.js';
 
-/** Options for {@link withMongooseTransaction}. */
+/**
+ * Options for {@link withMongooseTransaction}.
+ *
+ * @example
+ * ```ts
+ * await withMongooseTransaction(mongoose.connection, async ({ session }) => { ... }, { maxCommitTimeMS: 1_000 })
+ * ```
+ */
 export interface MongooseTransactionOptions {
   /** Bound on the commit, in ms. */
   maxCommitTimeMS?: number;
@@ -12,7 +19,16 @@ export interface MongooseTransactionOptions {
   readConcern?: 'snapshot' | 'majority' | 'local';
 }
 
-/** What one attempt of the callback gets. */
+/**
+ * What one attempt of the callback gets.
+ *
+ * @example
+ * ```ts
+ * await withMongooseTransaction(mongoose.connection, async ({ session }: MongooseTransactionContext) => {
+ *   await Account.updateOne({ _id: from }, { $inc: { balance: -amount } }, { session })
+ * })
+ * ```
+ */
 export interface MongooseTransactionContext {
   /** Pass to every Mongoose call of the attempt: `{ session }`. */
   readonly session: ClientSession;
