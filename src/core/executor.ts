@@ -124,6 +124,8 @@ export async function execute<T>(
   if (instrumentation.active)
     instrumentation.emit(Object.assign({ type: 'started' as const, id, at: Date.now() }, spec));
   let attempts = 0;
+  // Aborted before it started: nothing is sent, and the caller is told so (never "outcome unknown").
+  if (userSignal?.aborted === true) cut = { by: 'signal', limitMs: undefined, inFlight: false, lastError };
   // A function, not a comparison: the timer sets `cut` while an attempt awaits.
   const isCut = (): boolean => cut !== undefined;
 

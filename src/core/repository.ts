@@ -10,15 +10,15 @@ export interface Page<T> {
 /** Options for a cursor-paginated list. */
 export interface ListOptions {
   /** Page size; engines cap it (default 25, max 1000). */
-  limit?: number;
-  /** A cursor from a previous page of the same query. */
-  cursor?: string | null;
+  limit?: number | undefined;
+  /** A cursor from a previous page of the same query (`req.query.cursor` as it comes: absent is the first page). */
+  cursor?: string | null | undefined;
 }
 
 /** Options for a write that may be guarded by an optimistic lock. */
 export interface VersionedWriteOptions {
   /** The version the caller read; the write fails with VersionConflictError if it has moved on. */
-  expectedVersion?: number;
+  expectedVersion?: number | undefined;
 }
 
 /**

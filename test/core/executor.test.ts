@@ -146,6 +146,23 @@ describe('execute', () => {
     expect(events.at(-1)).toMatchObject({ type: 'failed', error: { code: 'internal.callback' } });
   });
 
+  it('sends nothing when the signal was aborted before the call, and says the write was not applied', async () => {
+    const { config } = setup();
+    let calls = 0;
+    const err = await execute(
+      config,
+      write,
+      () => {
+        calls++;
+        return Promise.resolve('sent');
+      },
+      { signal: AbortSignal.abort() },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(0);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ code: 'timeout.aborted', notApplied: true });
+  });
+
   it('settles at its deadline even when the driver never answers', async () => {
     const { config } = setup();
     const started = performance.now();
