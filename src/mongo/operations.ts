@@ -36,6 +36,8 @@ export const mongoOperations = declareOperations('mongodb', {
   bulkWrite: write,
   // Creating a declared index that exists already is a no-op.
   syncIndexes: { kind: 'write', idempotent: true },
+  // withTransaction: the driver, not dbkit, retries the callback on TransientTransactionError.
+  transaction: write,
 });
 
 /** @internal The key of one declared Mongo operation. */

@@ -6,10 +6,12 @@ import type {
 } from 'mongodb';
 import { MongoError, WriteConcern } from 'mongodb';
 import { DbkitError, TransactionCanceledError, UnsupportedError } from '../core/errors.js';
+import { operationSpec } from '../core/internal.js';
 import type { MongoCapabilities } from './capabilities.js';
 import type { CollectionDefinition } from './collection.js';
 import type { MongoConnection } from './client.js';
 import { mapMongoError } from './errors.js';
+import { mongoOperations } from './operations.js';
 import type { MongoRepository } from './repository.js';
 
 /**
@@ -118,13 +120,8 @@ export async function withTransaction<R>(
 ): Promise<R> {
   requireTransactions(await connection.capabilities());
   const { instrumentation } = connection;
-  const spec = {
-    engine: 'mongodb' as const,
-    operation: 'transaction',
-    target: connection.db.databaseName,
-    kind: 'write' as const,
-    idempotent: false,
-  };
+  // Not run through the executor: the driver retries the callback and bounds it (timeoutMS).
+  const spec = operationSpec(mongoOperations.transaction, connection.db.databaseName);
   const id = instrumentation.nextId();
   const begun = performance.now();
   instrumentation.emit({ ...spec, type: 'started', id, at: Date.now() });

@@ -50,6 +50,7 @@ describe('mongoOperations', () => {
       deleteMany: 'deleteMany write false',
       bulkWrite: 'bulkWrite write false',
       syncIndexes: 'syncIndexes write true',
+      transaction: 'transaction write false',
     });
   });
 });
