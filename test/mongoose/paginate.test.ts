@@ -60,6 +60,21 @@ mongooseSuite('paginate', (env) => {
     expect(page.items.map((p) => p.title)).toEqual(['post 000', 'post 001', 'post 002']);
   });
 
+  it('takes a cursor and limit straight from a request (string | undefined)', async () => {
+    const query: { cursor: string | undefined; limit: number | undefined } = {
+      cursor: undefined,
+      limit: undefined,
+    };
+    const first = await paginate(models.Post, { authorId }, { cursor: query.cursor, limit: query.limit });
+    expect(first.items).toHaveLength(20);
+    const second = await paginate(
+      models.Post,
+      { authorId },
+      { cursor: first.cursor ?? undefined, limit: query.limit },
+    );
+    expect(second.items).toHaveLength(20);
+  });
+
   it('refuses a tampered cursor and a cursor issued for another query', async () => {
     const { Post } = models;
     const first = await paginate(Post, { authorId }, { sort: { seq: 1 }, limit: 5 });
