@@ -43,7 +43,7 @@ export type { ExplainSummary } from './explain.js';
 export type { AggregateOptions, PipelineStage } from './aggregate.js';
 export { withTransaction } from './transaction.js';
 export type { TransactionOptions, TransactionContext } from './transaction.js';
-export { parseObjectId, ObjectId } from './object-id.js';
+export { ObjectId } from './object-id.js';
 export {
   applicationRole,
   migrationRole,
