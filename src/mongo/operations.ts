@@ -1,5 +1,5 @@
 // Every operation a Mongo repository runs, declared once, and the one adapter that runs them through core.
-import type { CallOptions, Operation, RunExtras } from '../core/internal.js';
+import type { CallOptions, RunExtras } from '../core/internal.js';
 import { declareOperations, runOperation } from '../core/internal.js';
 import type { RepoContext } from './context.js';
 
@@ -56,12 +56,12 @@ export type MongoOperation = keyof typeof mongoOperations;
  */
 export function runMongo<T>(
   ctx: RepoContext,
-  operation: MongoOperation | Operation,
+  operation: MongoOperation,
   fn: (signal: AbortSignal | undefined) => Promise<T>,
   options: CallOptions = {},
   describe?: RunExtras<T>['describe'],
 ): Promise<T> {
-  const declared = typeof operation === 'string' ? mongoOperations[operation] : operation;
+  const declared = mongoOperations[operation];
   // A holder that closed its connection gets a typed error, even while other holders keep the pool.
   ctx.connection.assertOpen(declared.name);
   ctx.assertUsable();
