@@ -70,7 +70,11 @@ for (const { subpath, name, entry } of entries) {
   const committed = path.join(root, 'etc', 'api', `${name}.api.md`);
   const fresh = path.join(root, '.dbkit', 'api', 'report', `${name}.api.md`);
   const options = { ...(await prettier.resolveConfig(committed)), filepath: committed };
-  const report = await prettier.format(readFileSync(fresh, 'utf8'), options);
+  // Warnings name declaration files by path: the same report wherever the build went (--dist).
+  const text = readFileSync(fresh, 'utf8')
+    .replaceAll(`${dist}${path.sep}`, 'dist/')
+    .replaceAll(`${path.relative(root, dist)}/`, 'dist/');
+  const report = await prettier.format(text, options);
   writeFileSync(fresh, report);
   counts.push(`${subpath} ${exportedNames(report).length}`);
   const previous = existsSync(committed) ? readFileSync(committed, 'utf8') : undefined;
