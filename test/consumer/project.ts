@@ -323,4 +323,3 @@ export function numbered(block: CodeBlock, around?: number): string {
     .map(({ text, n }) => `${String(block.line + n).padStart(5)} | ${text}`)
     .join('\n');
 }
-
