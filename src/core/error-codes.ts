@@ -111,7 +111,9 @@ export interface ErrorClassOfKind {
 
 // A family of one kind narrows to that kind's class; a family of several to DbkitError, whose
 // `kind` then tells them apart (a batch report is one class whatever its kind).
-type ClassOfFamily<F extends ErrorFamily> = (typeof errorFamilies)[F] extends readonly [infer K extends ErrorKind]
+type ClassOfFamily<F extends ErrorFamily> = (typeof errorFamilies)[F] extends readonly [
+  infer K extends ErrorKind,
+]
   ? ErrorClassOfKind[K]
   : DbkitError;
 

@@ -425,7 +425,10 @@ export class InternalError extends DbkitError {
  * ```
  */
 export function isDbkitError(err: unknown): err is DbkitError;
-export function isDbkitError<C extends ErrorKind | ErrorCode>(err: unknown, kindOrCode: C): err is ErrorFor<C>;
+export function isDbkitError<C extends ErrorKind | ErrorCode>(
+  err: unknown,
+  kindOrCode: C,
+): err is ErrorFor<C>;
 export function isDbkitError(err: unknown, kindOrCode?: string): boolean {
   if (!(err instanceof DbkitError)) return false;
   if (kindOrCode === undefined) return true;
