@@ -13,6 +13,7 @@ import type { CursorCodec } from '../core/cursor.js';
 import { detectCapabilities } from './capabilities.js';
 import type { MongoCapabilities } from './capabilities.js';
 import { mapMongoError } from './errors.js';
+import { assertSameBsonMajor } from './bson-version.js';
 import { insecureTransport } from './transport-check.js';
 import type {
   ConnectMongoInput,
@@ -154,12 +155,14 @@ export async function connectMongo(options: ConnectMongoInput): Promise<MongoCon
   if (options.db !== undefined) {
     const db = options.db as Db;
     const client = (db as Db & { client: MongoClient }).client;
+    assertSameBsonMajor(client);
     await ping(client, db, options.logger ?? silentLogger, hostsOf(client));
     return holder(options, client, db, () => Promise.resolve());
   }
   if (options.uri === undefined) {
     // Another copy of the driver has the same API; only its TypeScript class differs.
     const client = options.client as MongoClient;
+    assertSameBsonMajor(client);
     await ping(client, client.db(options.dbName), options.logger ?? silentLogger, hostsOf(client));
     return holder(options, client, client.db(options.dbName), () => Promise.resolve());
   }

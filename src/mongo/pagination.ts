@@ -6,6 +6,12 @@ import type { CursorBinding } from '../core/cursor.js';
 import type { CallOptions, Page } from '../core/internal.js';
 import { pageSize } from '../core/internal.js';
 import type { RepoContext } from './context.js';
+
+/**
+ * The Extended JSON implementation positions and bindings are written with: the driver's, or
+ * another copy's (Mongoose bundles its own driver, whose BSON values the application's copy refuses).
+ */
+export type Ejson = Pick<typeof BSON.EJSON, 'serialize' | 'deserialize'>;
 import { readOptions, toOutput } from './context.js';
 import { watchScan } from './explain.js';
 import { guardFilter } from './injection-guard.js';
@@ -103,8 +109,12 @@ export function valueAt(doc: Document, path: string): unknown {
  * const position = encodePosition(lastDoc, sort)
  * ```
  */
-export function encodePosition(doc: Document, sort: readonly SortEntry[]): unknown {
-  return BSON.EJSON.serialize({ p: sort.map(([field]) => valueAt(doc, field)) }, { relaxed: false });
+export function encodePosition(
+  doc: Document,
+  sort: readonly SortEntry[],
+  ejson: Ejson = BSON.EJSON,
+): unknown {
+  return ejson.serialize({ p: sort.map(([field]) => valueAt(doc, field)) }, { relaxed: false });
 }
 
 /**
@@ -115,9 +125,9 @@ export function encodePosition(doc: Document, sort: readonly SortEntry[]): unkno
  * const values = decodePosition(codec.decode(token, binding), sort.length)
  * ```
  */
-export function decodePosition(position: unknown, length: number): unknown[] {
+export function decodePosition(position: unknown, length: number, ejson: Ejson = BSON.EJSON): unknown[] {
   try {
-    const decoded = BSON.EJSON.deserialize(position as Document, { relaxed: false }) as { p?: unknown };
+    const decoded = ejson.deserialize(position as Document, { relaxed: false }) as { p?: unknown };
     if (Array.isArray(decoded.p) && decoded.p.length === length) return decoded.p as unknown[];
   } catch {
     // fall through to the validation error
@@ -140,10 +150,15 @@ export function decodePosition(position: unknown, length: number): unknown[] {
  * codec.encode(position, pageBinding('posts', filter, sort))
  * ```
  */
-export function pageBinding(source: string, filter: Document, sort: readonly SortEntry[]): CursorBinding {
+export function pageBinding(
+  source: string,
+  filter: Document,
+  sort: readonly SortEntry[],
+  ejson: Ejson = BSON.EJSON,
+): CursorBinding {
   return {
     source,
-    filter: BSON.EJSON.serialize(filter, { relaxed: false }),
+    filter: ejson.serialize(filter, { relaxed: false }),
     sort: sort.map(([f, d]) => `${f}:${d}`),
   };
 }

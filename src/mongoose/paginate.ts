@@ -3,6 +3,7 @@ import type { Model } from 'mongoose';
 import type { Document } from 'mongodb';
 import { ValidationError } from '../core/errors.js';
 import { decodePosition, encodePosition, keysetSort, pageBinding, pageQuery } from '../mongo/pagination.js';
+import type { Ejson } from '../mongo/pagination.js';
 import { guardMongooseFilter } from './filter-guard.js';
 import { skipGuard } from './hooks.js';
 import { stateOf } from './state.js';
@@ -73,12 +74,15 @@ export async function paginate<T>(
   }
   const guarded = guardMongooseFilter(filter, { schema: model.schema, target, searchable: state.searchable });
   const sort = keysetSort(options.sort);
-  const binding = pageBinding(model.collection.collectionName, guarded, sort);
+  // Mongoose's own driver copy writes and reads the BSON values: the application's `mongodb` may be
+  // another major version, whose BSON refuses Mongoose's ObjectIds (BSONVersionError).
+  const ejson = (model.base as { mongo?: { BSON?: { EJSON?: Ejson } } }).mongo?.BSON?.EJSON;
+  const binding = pageBinding(model.collection.collectionName, guarded, sort, ejson);
   const codec = state.cursors();
   const position =
     options.cursor === undefined || options.cursor === null
       ? undefined
-      : decodePosition(codec.decode(options.cursor, binding), sort.length);
+      : decodePosition(codec.decode(options.cursor, binding), sort.length, ejson);
   const page = pageQuery(guarded, sort, position, limit);
   const docs = (await skipGuard(
     model.find(page.filter).sort(page.sort).limit(page.limit).lean(),
@@ -86,6 +90,8 @@ export async function paginate<T>(
   const items = docs.slice(0, limit);
   const last = items.at(-1);
   const cursor =
-    docs.length > limit && last !== undefined ? codec.encode(encodePosition(last, sort), binding) : null;
+    docs.length > limit && last !== undefined
+      ? codec.encode(encodePosition(last, sort, ejson), binding)
+      : null;
   return { items: items as T[], cursor };
 }

@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeEngine, MONGO_ENGINES, uniqueName } from '../helpers/engines.js';
+import { isDbkitError } from '../../src/core/errors.js';
 import { connectMongo } from '../../src/mongo/index.js';
 import type { MongoCapabilities, MongoConnection } from '../../src/mongo/index.js';
 
@@ -12,6 +13,14 @@ export interface MongooseTestEnv {
   conn: Connection;
   dbkit: MongoConnection;
   caps: MongoCapabilities;
+  /**
+   * Whether `dbkit` shares Mongoose's pool. False only when the application's mongodb and Mongoose's
+   * bundled driver differ in BSON major version (the lowest-versions run: mongodb 6 beside Mongoose 9),
+   * where dbkit refuses Mongoose's client and the suite connects dbkit by URI instead.
+   */
+  shared: boolean;
+  /** Why sharing was refused, when it was. */
+  refused?: unknown;
 }
 
 export const TEST_CURSOR_SECRET = 'dbkit-test-cursor-secret-0123456789';
@@ -26,12 +35,28 @@ export function mongooseSuite(title: string, fn: (env: () => MongooseTestEnv) =>
           const conn = await mongoose
             .createConnection(url, { dbName: uniqueName(title), serverSelectionTimeoutMS: 5_000 })
             .asPromise();
-          const dbkit = await connectMongo({
-            client: conn.getClient(),
-            dbName: conn.name,
-            cursorSecret: TEST_CURSOR_SECRET,
-          });
-          env = { engine: name, conn, dbkit, caps: await dbkit.capabilities() };
+          let dbkit: MongoConnection;
+          let refused: unknown;
+          try {
+            dbkit = await connectMongo({
+              client: conn.getClient(),
+              dbName: conn.name,
+              cursorSecret: TEST_CURSOR_SECRET,
+            });
+          } catch (err) {
+            if (!isDbkitError(err, 'unsupported.bsonVersion')) throw err;
+            refused = err;
+            dbkit = await connectMongo({ uri: url, dbName: conn.name, cursorSecret: TEST_CURSOR_SECRET });
+          }
+          const shared = refused === undefined;
+          env = {
+            engine: name,
+            conn,
+            dbkit,
+            caps: await dbkit.capabilities(),
+            shared,
+            ...(shared ? {} : { refused }),
+          };
         });
         afterAll(async () => {
           if (env === undefined) return;
