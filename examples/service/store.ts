@@ -1,5 +1,5 @@
 // The data layer the service is written against once; each engine implements it in its own best-practice model.
-import type { Page } from 'dbkit';
+import type { Capabilities, Page } from 'dbkit';
 import type {
   Account,
   Comment,
@@ -33,8 +33,8 @@ export interface PageRequest {
  */
 export interface Store {
   readonly engine: EngineKind;
-  /** `atomicUpdates`: a single-record update (an increment, a version check) is atomic under concurrency. */
-  readonly capabilities: { transactions: boolean; atomicUpdates: boolean };
+  /** What the engine can do, as the dbkit engine module declares or detects it (never the store's own flags). */
+  readonly capabilities: Readonly<Capabilities>;
 
   createUser(id: string, input: NewUser): Promise<User>;
   getUser(id: string): Promise<User | null>;

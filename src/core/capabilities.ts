@@ -6,6 +6,11 @@ import type { EngineName } from './errors.js';
 export interface Capabilities {
   /** Multi-record ACID transactions. */
   transactions: boolean;
+  /**
+   * Conditional and arithmetic single-record updates applied atomically by the engine, which
+   * optimistic locking and counters rely on (FerretDB v1 applies them as read-then-write).
+   */
+  atomicUpdates: boolean;
   /** Expiry of records by a time attribute or index. */
   ttl: boolean;
   /** Full-text indexes. */

@@ -13,6 +13,7 @@ import type { Capabilities } from '../core/internal.js';
  */
 export const dynamoCapabilities: Readonly<Capabilities> = Object.freeze({
   transactions: true,
+  atomicUpdates: true,
   ttl: true,
   textIndexes: false,
   partialIndexes: true,

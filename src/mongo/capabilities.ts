@@ -31,12 +31,6 @@ export interface MongoCapabilities extends Capabilities {
    * plan); `none`: the server has no explain command.
    */
   explain: 'full' | 'plan' | 'none';
-  /**
-   * Whether a single-document update is atomic under concurrency. FerretDB v1 applies `$inc` and
-   * filtered updates as read-then-write: concurrent increments are lost and several writers can match
-   * one version, so dbkit refuses optimistic locking there.
-   */
-  atomicUpdates: boolean;
 }
 
 async function attempt<T>(

@@ -15,6 +15,7 @@ import type { Capabilities } from '../core/capabilities.js';
  */
 export const prismaCapabilities: Readonly<Capabilities> = Object.freeze({
   transactions: true,
+  atomicUpdates: true,
   ttl: false,
   textIndexes: false,
   partialIndexes: true,

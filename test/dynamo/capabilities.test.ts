@@ -4,9 +4,10 @@ import { dynamoCapabilities } from '../../src/dynamo/capabilities.js';
 import { createDynamoClient } from '../../src/dynamo/index.js';
 
 describe('DynamoDB capabilities', () => {
-  it('declares transactions, TTL and sparse indexes, and neither text indexes nor joins', () => {
+  it('declares transactions, atomic updates, TTL and sparse indexes, and neither text indexes nor joins', () => {
     expect(dynamoCapabilities).toEqual({
       transactions: true,
+      atomicUpdates: true,
       ttl: true,
       textIndexes: false,
       partialIndexes: true,

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { createPrisma, prismaCapabilities } from '../../src/prisma/index.js';
 
 describe('prisma capabilities', () => {
-  it('declares transactions, partial indexes and joins, and neither TTL nor text indexes', () => {
+  it('declares transactions, atomic updates, partial indexes and joins, and neither TTL nor text indexes', () => {
     expect(prismaCapabilities).toEqual({
       transactions: true,
+      atomicUpdates: true,
       ttl: false,
       textIndexes: false,
       partialIndexes: true,

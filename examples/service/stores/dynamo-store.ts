@@ -188,7 +188,7 @@ export async function openDynamoStore(options: DynamoStoreOptions): Promise<Stor
 
   return {
     engine: 'dynamo',
-    capabilities: { transactions: true, atomicUpdates: true },
+    capabilities: db.capabilities,
 
     async createUser(id, input) {
       const now = new Date().toISOString();

@@ -140,7 +140,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
   return {
     engine: 'mongo',
     // FerretDB v1 (SQLite) applies $inc as read-then-write: concurrent increments can be lost.
-    capabilities: { transactions: caps.transactions, atomicUpdates: caps.flavor !== 'ferretdb' },
+    capabilities: caps,
 
     async createUser(id, input) {
       return toUser(await repo.users.create({ _id: id, ...input }));

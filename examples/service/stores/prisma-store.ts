@@ -116,7 +116,7 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
 
   return {
     engine: options.engine,
-    capabilities: { transactions: true, atomicUpdates: true },
+    capabilities: managed.capabilities,
 
     async createUser(id, input) {
       const user = await db.user.create({
