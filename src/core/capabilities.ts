@@ -1,6 +1,4 @@
 // What each engine declares it supports; drives runtime checks and which conformance tests run.
-import { UnsupportedError } from './errors.js';
-import type { EngineName } from './errors.js';
 
 /** Features that differ between engines or deployments of one engine. */
 export interface Capabilities {
@@ -19,26 +17,4 @@ export interface Capabilities {
   partialIndexes: boolean;
   /** Server-side joins ($lookup, SQL joins). */
   joins: boolean;
-}
-
-/**
- * Throws an UnsupportedError naming the feature and what the deployment needs, when the engine lacks it.
- *
- * @example
- * ```ts
- * requireCapability(caps, 'transactions', 'mongodb', 'transactions need a replica set or sharded cluster')
- * ```
- */
-export function requireCapability(
-  capabilities: Capabilities,
-  feature: keyof Capabilities,
-  engine: EngineName,
-  whatIsNeeded: string,
-): void {
-  if (!capabilities[feature]) {
-    throw new UnsupportedError(`${engine} here does not support ${feature}: ${whatIsNeeded}`, {
-      feature,
-      engine,
-    });
-  }
 }

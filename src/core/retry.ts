@@ -39,11 +39,6 @@ export const defaultRetryPolicy = {
   maxDelayMs: 2_000,
 } as const;
 
-/** True for dbkit errors marked retryable. */
-export function isRetryable(err: unknown): boolean {
-  return err instanceof DbkitError && err.retryable;
-}
-
 /**
  * The full-jitter delay before retry number `attempt` (1-based): uniform in
  * [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))), and never below a throttle's `retryAfterMs`.
@@ -84,7 +79,7 @@ export async function retry<T>(
   options: RetryOptions = {},
 ): Promise<T> {
   const maxAttempts = Math.max(1, policy.maxAttempts ?? defaultRetryPolicy.maxAttempts);
-  const shouldRetry = policy.shouldRetry ?? isRetryable;
+  const shouldRetry = policy.shouldRetry ?? ((err: unknown) => err instanceof DbkitError && err.retryable);
   const random = options.random ?? Math.random;
   const startedAt = Date.now();
   const { signal } = options;
