@@ -7,9 +7,6 @@ import type { RetryPolicy } from './retry.js';
 import { tracerTelemetry } from './telemetry.js';
 import type { Telemetry, TracerLike } from './telemetry.js';
 
-// Engine modules name the tracer type where they take it; it lives in telemetry.ts.
-export type { SpanLike, TracerLike } from './telemetry.js';
-
 /** What an engine client hands the executor once, at construction. */
 export interface ExecutorConfig {
   instrumentation: Instrumentation;

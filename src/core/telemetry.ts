@@ -105,18 +105,6 @@ const SYSTEM_NAMES: Readonly<Record<EngineName, string>> = {
   core: 'other_sql',
 };
 
-/**
- * The `db.system.name` of a dbkit engine (`aws.dynamodb`, `mongodb`, `postgresql`).
- *
- * @example
- * ```ts
- * dbSystemName('dynamodb'); // 'aws.dynamodb'
- * ```
- */
-export function dbSystemName(engine: EngineName): string {
-  return SYSTEM_NAMES[engine];
-}
-
 interface OtelApi {
   trace: { getTracerProvider(): TracerProviderLike };
   metrics: { getMeterProvider(): MeterProviderLike };

@@ -375,6 +375,3 @@ export function versionConflict(
     },
   );
 }
-
-export { UnprocessedItemsError } from './batch-errors.js';
-export type { BatchReport, UnprocessedEntry } from './batch-errors.js';

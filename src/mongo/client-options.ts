@@ -2,7 +2,7 @@
 import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
 import type { DbkitError } from '../core/errors.js';
 import type { Instrumentation, OperationListener } from '../core/events.js';
-import type { TracerLike } from '../core/executor.js';
+import type { TracerLike } from '../core/telemetry.js';
 import type { Logger } from '../core/logger.js';
 import type { RetryPolicy } from '../core/retry.js';
 import type { CursorCodec } from '../core/cursor.js';
