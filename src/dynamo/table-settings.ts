@@ -129,7 +129,11 @@ export function continuousBackupsParams(
   settings: TableSettings = {},
 ): UpdateContinuousBackupsCommandInput {
   const { pointInTimeRecovery } = resolveTableSettings(settings);
-  const spec: UpdateContinuousBackupsCommandInput['PointInTimeRecoverySpecification'] = {
+  // RecoveryPeriodInDays is newer than @aws-sdk/client-dynamodb 3.705, the floor of the peer range;
+  // declared here so dbkit compiles there too. Older SDKs send what they are given.
+  const spec: NonNullable<UpdateContinuousBackupsCommandInput['PointInTimeRecoverySpecification']> & {
+    RecoveryPeriodInDays?: number;
+  } = {
     PointInTimeRecoveryEnabled: pointInTimeRecovery.enabled,
   };
   if (pointInTimeRecovery.enabled && pointInTimeRecovery.recoveryPeriodInDays !== undefined)

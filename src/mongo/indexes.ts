@@ -1,5 +1,5 @@
 // Declared indexes: naming, comparison with what the server has, and syncIndexes with a drift report.
-import type { Collection, Document, IndexOptions } from 'mongodb';
+import type { Collection, Document, IndexDescription } from 'mongodb';
 import { UnsupportedError } from '../core/errors.js';
 import { stableStringify } from '../core/stable-json.js';
 import { mapMongoError } from './errors.js';
@@ -182,8 +182,11 @@ export function indexDifferences(declared: IndexSpec, server: Document): string[
   return out;
 }
 
-function createOptions(spec: IndexSpec): IndexOptions {
+// One index description for createIndexes, which mongodb 6 and 7 both take as it is (7 deprecates
+// createIndex's two-argument form, which 6 is limited to).
+function indexDescription(spec: IndexSpec): IndexDescription {
   return {
+    key: spec.key,
     name: indexName(spec),
     ...(spec.unique === undefined ? {} : { unique: spec.unique }),
     ...(spec.sparse === undefined ? {} : { sparse: spec.sparse }),
@@ -263,7 +266,7 @@ export async function syncIndexes(
       report.dropped.push(String(onServer.name));
     }
     try {
-      await collection.createIndex(spec.key, createOptions(spec), undefined);
+      await collection.createIndexes([indexDescription(spec)]);
       report.created.push(name);
     } catch (err) {
       const reason = unsupportedReason(err, spec);

@@ -1,5 +1,5 @@
 // connectMongo: production defaults, one pool per URI with per-caller connections, applications' own clients, errors, health.
-import { MongoClient } from 'mongodb';
+import { MongoClient, ObjectId } from 'mongodb';
 import mongoose from 'mongoose';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -206,6 +206,17 @@ mongoSuite('connectMongo', (env) => {
       .createConnection(url, { dbName, serverSelectionTimeoutMS: 5_000 })
       .asPromise();
     try {
+      // Beside Mongoose's bundled driver of another BSON major (the lowest-versions run: mongodb 6
+      // with Mongoose 9), sharing is refused at connect, before anything is written.
+      const version = Symbol.for('@@mdb.bson.version');
+      const major = (id: object) => (id as Record<symbol, unknown>)[version];
+      if (major(new ObjectId()) !== major(new mongoose.Types.ObjectId())) {
+        await expect(connectMongo({ client: conn.getClient(), dbName })).rejects.toMatchObject({
+          name: 'UnsupportedError',
+          code: 'unsupported.bsonVersion',
+        });
+        return;
+      }
       const mongo = await connectMongo({ client: conn.getClient(), dbName });
       expect(mongo.client).toBe(conn.getClient());
       const Notes = defineCollection({ name: 'notes', schema: z.object({ text: z.string() }) });
