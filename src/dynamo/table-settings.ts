@@ -129,7 +129,7 @@ export function continuousBackupsParams(
   settings: TableSettings = {},
 ): UpdateContinuousBackupsCommandInput {
   const { pointInTimeRecovery } = resolveTableSettings(settings);
-  // RecoveryPeriodInDays is newer than @aws-sdk/client-dynamodb 3.705, the floor of the peer range;
+  // RecoveryPeriodInDays is not in the types of every @aws-sdk/client-dynamodb the peer range allows;
   // declared here so dbkit compiles there too. Older SDKs send what they are given.
   const spec: NonNullable<UpdateContinuousBackupsCommandInput['PointInTimeRecoverySpecification']> & {
     RecoveryPeriodInDays?: number;
