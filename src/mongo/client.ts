@@ -22,18 +22,6 @@ import type {
   MongoConnectionSettings,
 } from './client-options.js';
 
-export type {
-  ConnectMongoClientOptions,
-  ConnectMongoDbOptions,
-  ConnectMongoInput,
-  ConnectMongoOptions,
-  ForeignDb,
-  ForeignMongoClient,
-  MongoConnection,
-  MongoConnectionSettings,
-  MongoHealth,
-} from './client-options.js';
-
 /**
  * The production defaults dbkit gives every client; each can be overridden through `client`.
  *

@@ -5,7 +5,7 @@ import type { CallOptions, ExecutorConfig } from '../core/internal.js';
 import { createTelemetry } from '../core/telemetry.js';
 import type { Telemetry, TelemetryTarget } from '../core/telemetry.js';
 import type { CollectionDefinition } from './collection.js';
-import type { MongoConnection } from './client.js';
+import type { MongoConnection } from './client-options.js';
 import { mapMongoError } from './errors.js';
 import { ScanWatcher } from './explain.js';
 import type { GuardOptions } from './injection-guard.js';

@@ -10,7 +10,7 @@ export type {
   MongoConnection,
   MongoConnectionSettings,
   MongoHealth,
-} from './client.js';
+} from './client-options.js';
 export type { MongoCapabilities, MongoFlavor } from './capabilities.js';
 export { defineCollection } from './collection.js';
 export type {

@@ -6,7 +6,7 @@ import type { AggregateOptions, PipelineStage } from './aggregate.js';
 import { bulkPreparer, runBulkWrite } from './bulk-write.js';
 import type { BulkOperation, BulkWriteOptions, BulkWriteReport } from './bulk-write.js';
 import type { CollectionDefinition, CreateInput, OutputDocument, StoredDocument } from './collection.js';
-import type { MongoConnection } from './client.js';
+import type { MongoConnection } from './client-options.js';
 import { createContext } from './context.js';
 import type { RepoContext } from './context.js';
 import { prepareInsert } from './documents.js';

@@ -9,7 +9,7 @@ import { DbkitError, TransactionCanceledError, UnsupportedError } from '../core/
 import { operationSpec } from '../core/internal.js';
 import type { MongoCapabilities } from './capabilities.js';
 import type { CollectionDefinition } from './collection.js';
-import type { MongoConnection } from './client.js';
+import type { MongoConnection } from './client-options.js';
 import { mapMongoError } from './errors.js';
 import { mongoOperations } from './operations.js';
 import type { MongoRepository } from './repository.js';

@@ -9,7 +9,7 @@ import type { Instrumentation, OperationListener } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { detectCapabilities } from '../mongo/capabilities.js';
 import type { MongoCapabilities } from '../mongo/capabilities.js';
-import type { MongoConnection } from '../mongo/client.js';
+import type { MongoConnection } from '../mongo/client-options.js';
 
 /**
  * Options for {@link dbkitPlugin}.

@@ -1,7 +1,7 @@
 // An isolated MongoDB database per test file: collections and indexes from the user's defineCollection, emptied between tests.
 import type { Db } from 'mongodb';
 import type { CollectionDefinition, CreateInput } from '../../mongo/collection.js';
-import type { ConnectMongoOptions, MongoConnection } from '../../mongo/client.js';
+import type { ConnectMongoOptions, MongoConnection } from '../../mongo/client-options.js';
 import type { IndexSyncReport } from '../../mongo/indexes.js';
 import type { MongoRepository } from '../../mongo/repository.js';
 import type { IsolatedContext } from './lifecycle.js';
