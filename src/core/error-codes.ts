@@ -72,7 +72,8 @@ export const errorFamilies = {
   version: ['validation'],
   // Families whose codes report several outcomes.
   batch: ['validation', 'throttled', 'timeout', 'transient', 'connection', 'outcome_unknown', 'internal'],
-  migration: ['condition_failed', 'conflict', 'timeout'],
+  migration: ['condition_failed', 'conflict', 'timeout', 'validation'],
+  backfill: ['condition_failed', 'conflict', 'validation'],
   transaction: ['transaction_canceled'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 

@@ -63,3 +63,15 @@ export type {
 } from './telemetry.js';
 export type { Repository, Page, ListOptions, VersionedWriteOptions } from './repository.js';
 export type { Capabilities } from './capabilities.js';
+export { migrationChecksumOf } from './migrations.js';
+export type {
+  Migration,
+  MigrationRun,
+  MigrationState,
+  MigrationStatus,
+  MigrationStatusEntry,
+  DeployOptions,
+  DeployResult,
+} from './migrations.js';
+export type { ModuleImporter } from './migration-files.js';
+export type { BackfillProgress, BackfillReport, BackfillRunOptions } from './backfill.js';

@@ -8,3 +8,15 @@ export type { OperationDeclaration, Operation, RunExtras } from './operations.js
 export { createTelemetry, targetFromUrl } from './telemetry.js';
 export type { Telemetry, TelemetryTarget } from './telemetry.js';
 export { pageSize } from './repository.js';
+export { deployWithJournal, journalStatus, planMigrations, resolveWithJournal } from './migrations.js';
+export type { JournalRecord, MigrationJournal } from './migrations.js';
+export { loadMigrationFolder } from './migration-files.js';
+export { runBackfill } from './backfill.js';
+export type {
+  BackfillCheckpoint,
+  BackfillPage,
+  BackfillSource,
+  BackfillTransform,
+  BackfillWriteResult,
+  CheckpointStore,
+} from './backfill.js';

@@ -1,0 +1,315 @@
+// The one backfill runner: pages through data in lanes, transforms, writes conditionally, checkpoints in the engine, throttles and reports.
+import { randomUUID } from 'node:crypto';
+import { DbkitError } from './errors.js';
+import type { EngineName } from './errors.js';
+import { backoffDelay, sleep } from './retry.js';
+
+/**
+ * Progress of a backfill, emitted while it runs and returned at the end (plus the report fields).
+ *
+ * @example
+ * ```ts
+ * onProgress: (p) => console.log(`${p.scanned}/${p.total ?? '?'} at ${p.ratePerSecond.toFixed(0)}/s`)
+ * ```
+ */
+export interface BackfillProgress {
+  name: string;
+  /** Items read and passed to `transform` in this run (and earlier runs it resumed). */
+  scanned: number;
+  /** Items written (or that a dry run would write). */
+  changed: number;
+  /** Items `transform` left alone, or whose conditional write found them changed or done already. */
+  skipped: number;
+  /** Items whose write failed for a reason other than its condition. */
+  failed: number;
+  /** The engine's estimate of the items to scan, when it has one. */
+  total: number | undefined;
+  /** Items scanned per second in this run. */
+  ratePerSecond: number;
+  /** Estimated ms left, when `total` is known. */
+  etaMs: number | undefined;
+  elapsedMs: number;
+}
+
+/**
+ * What a backfill did.
+ *
+ * @example
+ * ```ts
+ * const report = await backfill(...)
+ * if (report.failed > 0) console.error(report.failures)
+ * ```
+ */
+export interface BackfillReport extends BackfillProgress {
+  /** True when every lane reached the end; false when stopped by `signal` (the checkpoint is kept). */
+  completed: boolean;
+  /** True when it continued from a checkpoint left by an earlier run. */
+  resumed: boolean;
+  dryRun: boolean;
+  /** Times a throttled read or write was waited out and repeated. */
+  throttled: number;
+  /** The first 100 item failures, with their reasons. */
+  failures: { key: string; reason: string }[];
+}
+
+/**
+ * How a backfill runs; each engine's `backfill` takes these plus what it reads and writes.
+ *
+ * @example
+ * ```ts
+ * const options: BackfillRunOptions = { name: 'users-email-lower', batchSize: 200, itemsPerSecond: 500 }
+ * ```
+ */
+export interface BackfillRunOptions {
+  /** Names the checkpoint: a run with the same name resumes where the last one stopped. */
+  name: string;
+  /** Items read per page. Default 100. */
+  batchSize?: number | undefined;
+  /** Target rate of items scanned per second, over all lanes. Default unlimited. */
+  itemsPerSecond?: number | undefined;
+  /** Read and transform, count what would change, write nothing (no checkpoint either). */
+  dryRun?: boolean | undefined;
+  /** Ignore (and replace) an existing checkpoint. */
+  restart?: boolean | undefined;
+  /** Stops the run at the next page; the checkpoint is kept and a later run resumes. */
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: BackfillProgress) => void) | undefined;
+  /** Least ms between two progress calls. Default 1 000. */
+  progressEveryMs?: number | undefined;
+  /** How long another runner's checkpoint lease stays valid after its last save. Default 60 000. */
+  leaseMs?: number | undefined;
+}
+
+/** @internal A checkpoint as stored by an engine (positions are JSON-safe). */
+export interface BackfillCheckpoint {
+  owner: string;
+  lanes: { position: unknown; done: boolean }[];
+  scanned: number;
+  changed: number;
+  skipped: number;
+  failed: number;
+  startedAt: string;
+  savedAt: string;
+}
+
+/** @internal Where an engine keeps checkpoints: each change a conditional write on `owner`. */
+export interface CheckpointStore {
+  /**
+   * Takes the checkpoint `name` for `owner`: returns the stored one (undefined if none) when it is
+   * free, `owner`'s or older than `leaseMs`; throws `ConflictError` (`backfill.running`) otherwise.
+   */
+  claim(name: string, owner: string, leaseMs: number): Promise<BackfillCheckpoint | undefined>;
+  /** Saves `checkpoint` if `checkpoint.owner` still holds it; throws `ConflictError` (`backfill.lost`) if not. */
+  save(name: string, checkpoint: BackfillCheckpoint): Promise<void>;
+  /** Deletes the checkpoint if `owner` holds it. */
+  clear(name: string, owner: string): Promise<void>;
+}
+
+/** @internal One page of a lane. */
+export interface BackfillPage<Item> {
+  items: Item[];
+  /** Where the next page starts; undefined at the end of the lane. */
+  next: unknown;
+}
+
+/** @internal What an engine's writer says of one batch of changes. */
+export interface BackfillWriteResult {
+  changed: number;
+  /** Condition not met: the item changed meanwhile or was done already. */
+  skipped: number;
+  failures: { key: string; reason: string }[];
+}
+
+/** @internal What an engine gives the runner. */
+export interface BackfillSource<Item, Change> {
+  readonly engine: EngineName;
+  readonly target: string;
+  /** Independent lanes read in parallel (DynamoDB scan segments); 1 for an ordered walk. */
+  readonly lanes: number;
+  read(lane: number, after: unknown, limit: number): Promise<BackfillPage<Item>>;
+  /** Writes each change on condition that the item is as read (or still needs the work). */
+  write(changes: { item: Item; change: Change }[]): Promise<BackfillWriteResult>;
+  estimate?(): Promise<number | undefined>;
+}
+
+/** @internal Per-item work: a change to write, or undefined to leave the item alone. */
+export type BackfillTransform<Item, Change> = (item: Item) => Change | undefined | Promise<Change | undefined>;
+
+// Items per second over all lanes: each lane takes tokens before it reads a page.
+class RateLimiter {
+  private next = 0;
+  constructor(private readonly perSecond: number | undefined) {}
+  async take(count: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.perSecond === undefined || this.perSecond <= 0) return;
+    const now = performance.now();
+    const start = Math.max(now, this.next);
+    this.next = start + (count * 1_000) / this.perSecond;
+    const wait = start - now;
+    if (wait > 0) await sleep(wait, signal);
+  }
+}
+
+const MAX_FAILURES = 100;
+const MAX_ATTEMPTS = 8;
+
+function isThrottle(err: unknown): boolean {
+  return err instanceof DbkitError && err.kind === 'throttled';
+}
+
+// A failed read can be repeated; so can a conditional write (its condition makes it apply at most once).
+function isRepeatable(err: unknown): boolean {
+  return (
+    err instanceof DbkitError &&
+    (err.retryable || err.kind === 'outcome_unknown' || err.kind === 'timeout') &&
+    !(err.code === 'timeout.aborted')
+  );
+}
+
+/**
+ * @internal Runs a backfill: each lane reads pages after its checkpointed position, transforms each
+ * item, writes the changes conditionally, then saves the checkpoint. Throttling is waited out and
+ * never fails the run; a transient failure repeats the step; any other error stops the run with the
+ * checkpoint kept, so the next run resumes. A run killed at any point resumes from the last saved
+ * page: pages after it are read again, and their conditional writes skip what was done.
+ */
+export async function runBackfill<Item, Change>(
+  source: BackfillSource<Item, Change>,
+  store: CheckpointStore,
+  transform: BackfillTransform<Item, Change>,
+  options: BackfillRunOptions,
+): Promise<BackfillReport> {
+  const batchSize = options.batchSize ?? 100;
+  const dryRun = options.dryRun === true;
+  const owner = randomUUID();
+  const leaseMs = options.leaseMs ?? 60_000;
+  const started = performance.now();
+  const signal = options.signal;
+  const limiter = new RateLimiter(options.itemsPerSecond);
+
+  let checkpoint: BackfillCheckpoint | undefined;
+  if (!dryRun) {
+    checkpoint = await store.claim(options.name, owner, leaseMs);
+    if (options.restart === true) checkpoint = undefined;
+  }
+  const resumed = checkpoint !== undefined;
+  const lanes =
+    checkpoint?.lanes.length === source.lanes
+      ? checkpoint.lanes.map((l) => ({ ...l }))
+      : Array.from({ length: source.lanes }, () => ({ position: undefined as unknown, done: false }));
+  const counts = {
+    scanned: checkpoint?.scanned ?? 0,
+    changed: checkpoint?.changed ?? 0,
+    skipped: checkpoint?.skipped ?? 0,
+    failed: checkpoint?.failed ?? 0,
+  };
+  const scannedAtStart = counts.scanned;
+  const startedAt = checkpoint?.startedAt ?? new Date().toISOString();
+  const failures: { key: string; reason: string }[] = [];
+  let throttled = 0;
+  const total = await source.estimate?.().catch(() => undefined);
+
+  const progress = (): BackfillProgress => {
+    const elapsedMs = performance.now() - started;
+    const ratePerSecond = elapsedMs > 0 ? ((counts.scanned - scannedAtStart) * 1_000) / elapsedMs : 0;
+    const left = total === undefined ? undefined : Math.max(0, total - counts.scanned);
+    return {
+      name: options.name,
+      ...counts,
+      total,
+      ratePerSecond,
+      etaMs: left === undefined || ratePerSecond === 0 ? undefined : (left * 1_000) / ratePerSecond,
+      elapsedMs,
+    };
+  };
+  let lastProgress = 0;
+  const report = (force = false): void => {
+    if (options.onProgress === undefined) return;
+    const now = performance.now();
+    if (!force && now - lastProgress < (options.progressEveryMs ?? 1_000)) return;
+    lastProgress = now;
+    options.onProgress(progress());
+  };
+
+  // Saves are serialised; a save requested while one runs is folded into the next.
+  let saving: Promise<void> = Promise.resolve();
+  let dirty = false;
+  const save = (): Promise<void> => {
+    if (dryRun) return Promise.resolve();
+    dirty = true;
+    saving = saving.then(async () => {
+      if (!dirty) return;
+      dirty = false;
+      await store.save(options.name, {
+        owner,
+        lanes: lanes.map((l) => ({ ...l })),
+        ...counts,
+        startedAt,
+        savedAt: new Date().toISOString(),
+      });
+    });
+    return saving;
+  };
+
+  // Repeats a step through throttling and transient failures, with backoff.
+  const attempt = async <T>(step: () => Promise<T>): Promise<T> => {
+    for (let n = 1; ; n++) {
+      try {
+        return await step();
+      } catch (err) {
+        const throttle = isThrottle(err);
+        if (!throttle && (!isRepeatable(err) || n >= MAX_ATTEMPTS)) throw err;
+        if (throttle) throttled++;
+        await sleep(backoffDelay(Math.min(n, 8), { baseDelayMs: 100, maxDelayMs: 5_000 }, Math.random, err), signal);
+      }
+    }
+  };
+
+  const runLane = async (index: number): Promise<void> => {
+    const lane = lanes[index];
+    if (lane === undefined) return;
+    while (!lane.done) {
+      if (signal?.aborted === true) return;
+      await limiter.take(batchSize, signal);
+      const page = await attempt(() => source.read(index, lane.position, batchSize));
+      const changes: { item: Item; change: Change }[] = [];
+      for (const item of page.items) {
+        const change = await transform(item);
+        if (change === undefined) counts.skipped++;
+        else changes.push({ item, change });
+      }
+      counts.scanned += page.items.length;
+      if (changes.length > 0) {
+        if (dryRun) counts.changed += changes.length;
+        else {
+          const result = await attempt(() => source.write(changes));
+          counts.changed += result.changed;
+          counts.skipped += result.skipped;
+          counts.failed += result.failures.length;
+          for (const f of result.failures) if (failures.length < MAX_FAILURES) failures.push(f);
+        }
+      }
+      lane.position = page.next;
+      lane.done = page.next === undefined;
+      await save();
+      report();
+    }
+  };
+
+  const results = await Promise.allSettled(lanes.map((_, i) => runLane(i)));
+  await saving.catch(() => undefined);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const completed = lanes.every((l) => l.done);
+  if (failure !== undefined && !(signal?.aborted === true && completed === false && isAbort(failure.reason))) {
+    throw failure.reason;
+  }
+  if (completed && !dryRun) await store.clear(options.name, owner);
+  report(true);
+  return { ...progress(), completed, resumed, dryRun, throttled, failures };
+}
+
+function isAbort(err: unknown): boolean {
+  return (
+    (err instanceof DbkitError && err.code === 'timeout.aborted') ||
+    (err instanceof Error && err.name === 'AbortError')
+  );
+}
