@@ -40,6 +40,16 @@ export const dynamoOperations = declareOperations('dynamodb', {
   /** Describe, create if missing, wait, enable TTL: ends in the same table however often it runs. */
   createTable: { kind: 'write', idempotent: true },
   deleteTable: { kind: 'write', idempotent: true },
+  describeTable: { kind: 'read', idempotent: true },
+  describeTimeToLive: { kind: 'read', idempotent: true },
+  /**
+   * UpdateTable creating one GSI. Sent twice, the second would fail ("index is being created") and
+   * misreport a success, so the step describes the table first and sends only while the index is
+   * absent: a resend after a lost answer finds the index and ends as the first send did.
+   */
+  createIndex: { kind: 'write', idempotent: true, name: 'updateTable' },
+  /** UpdateTimeToLive enabling TTL, checked first and "already enabled" taken as done: safe to resend. */
+  enableTimeToLive: { kind: 'write', idempotent: true, name: 'updateTimeToLive' },
 });
 
 /** What one run adds to the caller's options: figures for events, and what refines its errors. */

@@ -1,5 +1,10 @@
-// Pure CreateTable params for a table definition: key schema, GSIs and billing. Nothing is sent.
-import type { CreateTableCommandInput, GlobalSecondaryIndex, Projection } from '@aws-sdk/client-dynamodb';
+// Pure CreateTable params for a table definition (key schema, GSIs, billing) and UpdateTable params that add one GSI. Nothing is sent.
+import type {
+  CreateTableCommandInput,
+  GlobalSecondaryIndex,
+  Projection,
+  UpdateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import type { IndexProjection, Table } from './table.js';
 
 /**
@@ -66,4 +71,41 @@ export function createTableParams(
   if (throughput !== undefined) params.ProvisionedThroughput = throughput;
   if (indexes.length > 0) params.GlobalSecondaryIndexes = indexes;
   return params;
+}
+
+/**
+ * UpdateTable params that create one declared GSI on a live table (DynamoDB creates one GSI per
+ * UpdateTable call): its key attributes as strings, its projection, and on a provisioned table the
+ * index's throughput.
+ *
+ * @example
+ * ```ts
+ * await sdk.send(new UpdateTableCommand(createIndexParams(app, 'gsi2', { readUnits: 5, writeUnits: 5 })))
+ * ```
+ */
+export function createIndexParams(
+  table: Table,
+  indexName: string,
+  throughput?: { readUnits: number; writeUnits: number },
+): UpdateTableCommandInput {
+  const index = table.indexes[indexName];
+  if (index === undefined) throw new TypeError(`dbkit: ${table.name} declares no index "${indexName}"`);
+  const keys = index.sortKey === undefined ? [index.partitionKey] : [index.partitionKey, index.sortKey];
+  const create: NonNullable<
+    NonNullable<UpdateTableCommandInput['GlobalSecondaryIndexUpdates']>[number]['Create']
+  > = {
+    IndexName: indexName,
+    KeySchema: keys.map((name, i) => ({ AttributeName: name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+    Projection: projectionOf(index.projection),
+  };
+  if (throughput !== undefined)
+    create.ProvisionedThroughput = {
+      ReadCapacityUnits: throughput.readUnits,
+      WriteCapacityUnits: throughput.writeUnits,
+    };
+  return {
+    TableName: table.name,
+    AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    GlobalSecondaryIndexUpdates: [{ Create: create }],
+  };
 }

@@ -1,0 +1,239 @@
+// syncTable on DynamoDB Local: creates a missing table, adds a GSI and TTL to a populated table one step at a time, reports drift without changing it, and gives up at its deadline.
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { isDbkitError, TimeoutError } from '../../src/core/internal.js';
+import { batchPut, createDynamoClient, defineEntity, defineTable } from '../../src/dynamo/index.js';
+import type { DynamoClient, Table } from '../../src/dynamo/index.js';
+import { mapDynamoError } from '../../src/dynamo/errors.js';
+import type { Runtime } from '../../src/dynamo/runtime.js';
+import { syncTable } from '../../src/dynamo/sync-table.js';
+import type { SyncTableOptions } from '../../src/dynamo/sync-table.js';
+import { startFaultProxy } from '../../src/testing/faults/index.js';
+import { describeEngine, uniqueName } from '../helpers/engines.js';
+import { CURSOR_SECRET } from './model.js';
+
+// The client's internals, as createDynamoClient builds them, from what a DynamoClient exposes.
+function runtimeOf(db: DynamoClient, timeoutMs = 10_000): Runtime {
+  return {
+    document: db.document,
+    client: db.client,
+    executor: { instrumentation: db.instrumentation, retry: {}, mapError: mapDynamoError, timeoutMs },
+    cursors: db.cursors,
+    timeoutMs,
+    consumedCapacity: false,
+    batchConcurrency: 4,
+    retry: {},
+  };
+}
+
+describeEngine('dynamodb', (endpoint) => {
+  describe('syncTable', () => {
+    const db = createDynamoClient({ local: endpoint, cursorSecret: CURSOR_SECRET });
+    const runtime = runtimeOf(db);
+    const sync = (table: Table, options?: SyncTableOptions) => syncTable(runtime, table, options);
+    const tables: string[] = [];
+    const named = (base: string): string => {
+      const name = uniqueName(base);
+      tables.push(name);
+      return name;
+    };
+    const describeLive = async (name: string) =>
+      (await db.client.send(new DescribeTableCommand({ TableName: name }))).Table;
+    const ttlOf = async (name: string) =>
+      (await db.client.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription;
+    afterAll(async () => {
+      for (const name of tables) await db.deleteTable(name).catch(() => undefined);
+      db.destroy();
+    });
+
+    it('creates a missing table with its GSIs and TTL, and a dry run before it changes nothing', async () => {
+      const table = defineTable({
+        name: named('sync_new'),
+        partitionKey: 'pk',
+        sortKey: 'sk',
+        indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
+        ttlAttribute: 'expiresAt',
+      });
+      const plan = await sync(table, { dryRun: true });
+      expect(plan).toMatchObject({ table: table.name, dryRun: true, created: true, ttlEnabled: true });
+      expect(await describeLive(table.name).catch((err: unknown) => err)).toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
+      const report = await sync(table);
+      expect(report).toEqual({
+        table: table.name,
+        dryRun: false,
+        created: true,
+        indexesCreated: [],
+        indexesAwaited: [],
+        ttlEnabled: true,
+        unchanged: ['keySchema', 'index:gsi1', 'ttl:expiresAt'],
+        drift: [],
+      });
+      const live = await describeLive(table.name);
+      expect(live?.TableStatus).toBe('ACTIVE');
+      expect(live?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus])).toEqual([
+        ['gsi1', 'ACTIVE'],
+      ]);
+      expect(await ttlOf(table.name)).toMatchObject({ AttributeName: 'expiresAt' });
+    });
+
+    it('adds a GSI and TTL declared later to a populated table, then has nothing to do', async () => {
+      const name = named('sync_grow');
+      const v1 = defineTable({
+        name,
+        partitionKey: 'pk',
+        sortKey: 'sk',
+        indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
+      });
+      const schema = z.object({ id: z.string(), email: z.string(), team: z.string() });
+      const UserV1 = defineEntity(v1, {
+        name: 'User',
+        schema,
+        key: { pk: 'USER#{id}', sk: 'PROFILE' },
+        indexes: { gsi1: { pk: 'EMAIL#{email}', sk: 'USER' } },
+      });
+      expect(await db.ensureTable(v1)).toBe(true);
+      const items = Array.from({ length: 300 }, (_, i) => ({
+        id: String(i),
+        email: `u${i}@example.com`,
+        team: `t${i % 3}`,
+      }));
+      const written = await db.batchWrite(items.map((item) => batchPut(UserV1, item)));
+      expect(written.written).toBe(300);
+
+      const v2 = defineTable({
+        name,
+        partitionKey: 'pk',
+        sortKey: 'sk',
+        indexes: {
+          gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+          gsi2: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+        },
+        ttlAttribute: 'expiresAt',
+      });
+      const dry = await sync(v2, { dryRun: true });
+      expect(dry).toEqual({
+        table: name,
+        dryRun: true,
+        created: false,
+        indexesCreated: ['gsi2'],
+        indexesAwaited: [],
+        ttlEnabled: true,
+        unchanged: ['keySchema', 'index:gsi1'],
+        drift: [],
+      });
+      // The dry run changed nothing.
+      expect((await describeLive(name))?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(['gsi1']);
+      expect((await ttlOf(name))?.TimeToLiveStatus).toBe('DISABLED');
+
+      const report = await sync(v2);
+      expect(report).toEqual({ ...dry, dryRun: false });
+      const live = await describeLive(name);
+      const gsi2 = live?.GlobalSecondaryIndexes?.find((g) => g.IndexName === 'gsi2');
+      expect(gsi2).toMatchObject({ IndexStatus: 'ACTIVE', Projection: { ProjectionType: 'ALL' } });
+      expect(gsi2?.Backfilling).not.toBe(true);
+      expect(await ttlOf(name)).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+
+      const again = await sync(v2);
+      expect(again).toEqual({
+        table: name,
+        dryRun: false,
+        created: false,
+        indexesCreated: [],
+        indexesAwaited: [],
+        ttlEnabled: false,
+        unchanged: ['keySchema', 'index:gsi1', 'index:gsi2', 'ttl:expiresAt'],
+        drift: [],
+      });
+
+      // The new index serves items whose index keys are written: new writes now, old items after a backfill.
+      const UserV2 = defineEntity(v2, {
+        name: 'User',
+        schema,
+        key: { pk: 'USER#{id}', sk: 'PROFILE' },
+        indexes: { gsi1: { pk: 'EMAIL#{email}', sk: 'USER' }, gsi2: { pk: 'TEAM#{team}', sk: 'USER#{id}' } },
+      });
+      await db.entity(UserV2).put({ id: 'new', email: 'new@example.com', team: 't9' });
+      const page = await db.entity(UserV2).query({ index: 'gsi2', partition: { team: 't9' } });
+      expect(page.items.map((u) => u.id)).toEqual(['new']);
+      expect(await db.entity(UserV2).get({ id: '7' })).toMatchObject({ email: 'u7@example.com' });
+    });
+
+    it('reports a declared GSI whose projection differs from the live one as drift, and changes nothing', async () => {
+      const name = named('sync_drift');
+      const live = defineTable({
+        name,
+        partitionKey: 'pk',
+        indexes: { byTeam: { partitionKey: 'team', projection: 'KEYS_ONLY' } },
+      });
+      await db.ensureTable(live);
+      const declared = defineTable({
+        name,
+        partitionKey: 'pk',
+        indexes: { byTeam: { partitionKey: 'team', projection: { include: ['email'] } } },
+      });
+      const report = await sync(declared);
+      expect(report.indexesCreated).toEqual([]);
+      expect(report.unchanged).toEqual(['keySchema']);
+      expect(report.drift).toEqual([
+        {
+          kind: 'indexProjection',
+          name: 'byTeam',
+          declared: 'INCLUDE(email)',
+          actual: 'KEYS_ONLY',
+          reason: expect.stringMatching(/cannot modify a GSI: drop the index and create it again/),
+        },
+      ]);
+      expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+      const after = await describeLive(name);
+      expect(after?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.Projection?.ProjectionType])).toEqual([
+        ['byTeam', 'KEYS_ONLY'],
+      ]);
+    });
+
+    it('gives up at its deadline with a TimeoutError naming the index still being created', async () => {
+      const name = named('sync_deadline');
+      await db.ensureTable(defineTable({ name, partitionKey: 'pk' }));
+      const proxy = await startFaultProxy(endpoint);
+      const slow = createDynamoClient({ local: proxy.endpoint, cursorSecret: CURSOR_SECRET });
+      try {
+        let updated = false;
+        // Once the index creation is sent, every DescribeTable hangs: the index never looks ACTIVE.
+        proxy.setRule((op) => {
+          if (op === 'UpdateTable') updated = true;
+          return op === 'DescribeTable' && updated ? { kind: 'hang' } : { kind: 'forward' };
+        });
+        const declared = defineTable({
+          name,
+          partitionKey: 'pk',
+          indexes: { byTeam: { partitionKey: 'team' } },
+        });
+        const started = Date.now();
+        const err = await syncTable(runtimeOf(slow), declared, { timeoutMs: 1_500 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TimeoutError);
+        expect(isDbkitError(err, 'migration.tableSync')).toBe(true);
+        expect((err as TimeoutError).message).toMatch(/1500 ms deadline: index byTeam still being created/);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(updated).toBe(true);
+      } finally {
+        slow.destroy();
+        await proxy.close();
+      }
+    });
+
+    it('stops when its signal is aborted', async () => {
+      const name = named('sync_abort');
+      const table = defineTable({ name, partitionKey: 'pk' });
+      const controller = new AbortController();
+      controller.abort(new Error('deploy cancelled'));
+      await expect(sync(table, { signal: controller.signal })).rejects.toMatchObject({
+        code: 'timeout.aborted',
+      });
+      expect(await describeLive(name).catch((err: unknown) => err)).toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
+    });
+  });
+});
