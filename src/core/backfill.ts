@@ -76,7 +76,11 @@ export interface BackfillRunOptions {
   onProgress?: ((progress: BackfillProgress) => void) | undefined;
   /** Least ms between two progress calls. Default 1 000. */
   progressEveryMs?: number | undefined;
-  /** How long another runner's checkpoint lease stays valid after its last save. Default 60 000. */
+  /**
+   * How long a runner's claim on the checkpoint lasts after its last save (it saves after every page).
+   * A run that finds the checkpoint claimed waits up to this long for a killed runner's claim to
+   * lapse. Default 30 000.
+   */
   leaseMs?: number | undefined;
 }
 
@@ -103,6 +107,8 @@ export interface CheckpointStore {
   save(name: string, checkpoint: BackfillCheckpoint): Promise<void>;
   /** Deletes the checkpoint if `owner` holds it. */
   clear(name: string, owner: string): Promise<void>;
+  /** Gives up `owner`'s lease and keeps the checkpoint, so the next run resumes at once. */
+  release?(name: string, owner: string): Promise<void>;
 }
 
 /** @internal One page of a lane. */
@@ -133,7 +139,9 @@ export interface BackfillSource<Item, Change> {
 }
 
 /** @internal Per-item work: a change to write, or undefined to leave the item alone. */
-export type BackfillTransform<Item, Change> = (item: Item) => Change | undefined | Promise<Change | undefined>;
+export type BackfillTransform<Item, Change> = (
+  item: Item,
+) => Change | undefined | Promise<Change | undefined>;
 
 // Items per second over all lanes: each lane takes tokens before it reads a page.
 class RateLimiter {
@@ -181,21 +189,21 @@ export async function runBackfill<Item, Change>(
   const batchSize = options.batchSize ?? 100;
   const dryRun = options.dryRun === true;
   const owner = randomUUID();
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? 30_000;
   const started = performance.now();
   const signal = options.signal;
   const limiter = new RateLimiter(options.itemsPerSecond);
 
   let checkpoint: BackfillCheckpoint | undefined;
   if (!dryRun) {
-    checkpoint = await store.claim(options.name, owner, leaseMs);
+    checkpoint = await claim(store, options.name, owner, leaseMs, signal);
     if (options.restart === true) checkpoint = undefined;
   }
   const resumed = checkpoint !== undefined;
   const lanes =
     checkpoint?.lanes.length === source.lanes
       ? checkpoint.lanes.map((l) => ({ ...l }))
-      : Array.from({ length: source.lanes }, () => ({ position: undefined as unknown, done: false }));
+      : Array.from({ length: source.lanes }, () => ({ position: undefined, done: false }));
   const counts = {
     scanned: checkpoint?.scanned ?? 0,
     changed: checkpoint?.changed ?? 0,
@@ -259,7 +267,10 @@ export async function runBackfill<Item, Change>(
         const throttle = isThrottle(err);
         if (!throttle && (!isRepeatable(err) || n >= MAX_ATTEMPTS)) throw err;
         if (throttle) throttled++;
-        await sleep(backoffDelay(Math.min(n, 8), { baseDelayMs: 100, maxDelayMs: 5_000 }, Math.random, err), signal);
+        await sleep(
+          backoffDelay(Math.min(n, 8), { baseDelayMs: 100, maxDelayMs: 5_000 }, Math.random, err),
+          signal,
+        );
       }
     }
   };
@@ -299,12 +310,34 @@ export async function runBackfill<Item, Change>(
   await saving.catch(() => undefined);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const completed = lanes.every((l) => l.done);
-  if (failure !== undefined && !(signal?.aborted === true && completed === false && isAbort(failure.reason))) {
+  if (!completed && !dryRun) await store.release?.(options.name, owner).catch(() => undefined);
+  if (failure !== undefined && !(signal?.aborted === true && !completed && isAbort(failure.reason))) {
     throw failure.reason;
   }
   if (completed && !dryRun) await store.clear(options.name, owner);
   report(true);
   return { ...progress(), completed, resumed, dryRun, throttled, failures };
+}
+
+// A checkpoint held by a runner that stopped saving (killed) becomes free when its lease runs out:
+// wait that long; a runner that keeps saving keeps it, and the claim fails with `backfill.running`.
+async function claim(
+  store: CheckpointStore,
+  name: string,
+  owner: string,
+  leaseMs: number,
+  signal: AbortSignal | undefined,
+): Promise<BackfillCheckpoint | undefined> {
+  const deadline = performance.now() + leaseMs + 1_000;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+    try {
+      return await store.claim(name, owner, leaseMs);
+    } catch (err) {
+      const busy = err instanceof DbkitError && err.code === 'backfill.running';
+      if (!busy || performance.now() + wait > deadline) throw err;
+      await sleep(wait, signal);
+    }
+  }
 }
 
 function isAbort(err: unknown): boolean {

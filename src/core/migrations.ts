@@ -219,7 +219,8 @@ export interface DeployResult {
 function migrationError(
   journal: MigrationJournal,
   kind: 'condition_failed' | 'conflict',
-  code: 'migration.previouslyFailed' | 'migration.checksumMismatch' | 'migration.failed' | 'migration.lockLost',
+  code:
+    'migration.previouslyFailed' | 'migration.checksumMismatch' | 'migration.failed' | 'migration.lockLost',
   message: string,
   target: string,
   cause?: unknown,
@@ -265,16 +266,21 @@ export async function deployWithJournal<Ctx>(
   const leaseMs = options.leaseMs ?? 30_000;
   await acquire(journal, owner, options);
   const lost = new AbortController();
-  const onAbort = (): void => lost.abort(options.signal?.reason);
+  const onAbort = (): void => {
+    lost.abort(options.signal?.reason);
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let renewing = Promise.resolve();
-  const heartbeat = setInterval(() => {
-    renewing = renewing
-      .then(async () => {
-        if (!(await journal.renewLock(owner, leaseMs))) lost.abort(new Error('lock lost'));
-      })
-      .catch(() => undefined);
-  }, Math.max(50, Math.floor(leaseMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      renewing = renewing
+        .then(async () => {
+          if (!(await journal.renewLock(owner, leaseMs))) lost.abort(new Error('lock lost'));
+        })
+        .catch(() => undefined);
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
   heartbeat.unref();
   try {
     const plan = planMigrations(migrations, await journal.records());
