@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { DbkitError, TimeoutError } from '../../core/internal.js';
 import { sleep } from '../../core/internal.js';
-import { readMigrations } from './migration-files.js';
+import { migrationChecksumMatches, readMigrations } from './migration-files.js';
+import { transactionPlan } from './transaction-plan.js';
 import type { MigrationFile } from './migration-files.js';
 import type { SqlSession, SqlSessionSource } from './sql-session.js';
 
@@ -96,7 +97,7 @@ function checkHistory(
       missing.push(row.migration_name);
       continue;
     }
-    if (file.checksum !== row.checksum) {
+    if (file.checksum !== row.checksum && !migrationChecksumMatches(file.sql, row.checksum)) {
       throw new DbkitError(
         'conflict',
         `Migration ${row.migration_name} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… in the database, ${file.checksum.slice(0, 12)}… on disk); restore the file or create a new migration.`,
@@ -113,11 +114,23 @@ function checkHistory(
   return { done, missing };
 }
 
-async function applyOne(session: SqlSession, file: MigrationFile): Promise<void> {
+function failure(file: MigrationFile, message: string, err: unknown): DbkitError {
+  return new DbkitError('condition_failed', `Migration ${file.name} failed: ${message}`, {
+    code: 'migration.failed',
+    engine: 'postgres',
+    operation: 'applyMigrations',
+    target: file.name,
+    cause: err,
+  });
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+async function applyInTransaction(session: SqlSession, file: MigrationFile, script: string): Promise<void> {
   const id = randomUUID();
   await session.exec('BEGIN');
   try {
-    await session.exec(file.sql);
+    await session.exec(script);
     await session.query(
       `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), now(), 1)`,
       [id, file.checksum, file.name],
@@ -125,27 +138,60 @@ async function applyOne(session: SqlSession, file: MigrationFile): Promise<void>
     await session.exec('COMMIT');
   } catch (err) {
     await session.exec('ROLLBACK');
-    const logs = err instanceof Error ? err.message : String(err);
+    const logs = errorText(err);
     await session.query(
       `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs, started_at, applied_steps_count) VALUES ($1, $2, $3, $4, now(), 0)`,
       [id, file.checksum, file.name, logs],
     );
-    throw new DbkitError('condition_failed', `Migration ${file.name} failed and was rolled back: ${logs}`, {
-      code: 'migration.failed',
-      engine: 'postgres',
-      operation: 'applyMigrations',
-      target: file.name,
-      cause: err,
-    });
+    throw failure(file, `${logs} (rolled back: nothing of it was applied)`, err);
   }
 }
 
+// As Prisma records any migration: a started row first, then finished (or the error in logs).
+async function applyStatementByStatement(
+  session: SqlSession,
+  file: MigrationFile,
+  statements: readonly string[],
+): Promise<void> {
+  const id = randomUUID();
+  await session.query(
+    `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`,
+    [id, file.checksum, file.name],
+  );
+  for (const [index, statement] of statements.entries()) {
+    try {
+      await session.exec(statement);
+    } catch (err) {
+      const logs =
+        `Statement ${index + 1} of ${statements.length} failed outside a transaction: ${errorText(err)}\n` +
+        `${index} earlier statement(s) of this migration were applied and stay applied; ` +
+        `fix the database, then mark the migration rolled back or applied (prisma migrate resolve).\n` +
+        `Failed statement:\n${statement}`;
+      await session.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, logs]);
+      throw failure(file, logs, err);
+    }
+  }
+  await session.query(
+    'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+    [id],
+  );
+}
+
+async function applyOne(session: SqlSession, file: MigrationFile): Promise<void> {
+  const plan = transactionPlan(file.sql);
+  if (plan.transactional) await applyInTransaction(session, file, plan.script);
+  else await applyStatementByStatement(session, file, plan.statements);
+}
+
 /**
- * Applies pending migrations in order, each in its own transaction, under Prisma Migrate's advisory
- * lock, recording each in `_prisma_migrations` with the same columns and SHA-256 checksum as
- * `prisma migrate deploy`. A database set up either way is accepted by the other. A migration file
- * changed after it was applied is refused by name; a failing migration is recorded as failed and
- * stops the run.
+ * Applies pending migrations in order under Prisma Migrate's advisory lock, recording each in
+ * `_prisma_migrations` with the same columns and SHA-256 checksum as `prisma migrate deploy`. A
+ * database set up either way is accepted by the other. Each migration runs in its own transaction,
+ * except one that contains a statement PostgreSQL refuses inside a transaction (`CREATE INDEX
+ * CONCURRENTLY`, `VACUUM`, …) or starts with `-- dbkit:no-transaction`: that one runs statement by
+ * statement, and a failure leaves it recorded as failed with the statement that failed and the
+ * note that earlier statements stay applied. A migration file changed after it was applied is
+ * refused by name; a failing migration is recorded as failed and stops the run.
  *
  * @example
  * ```ts

@@ -17,3 +17,14 @@ export type {
   SchemaShape,
   TableShape,
 } from './data-model.js';
+export { migrationChecksumMatches } from './migration-files.js';
+export { migrationStatus } from './migration-status.js';
+export type {
+  MigrationState,
+  MigrationStatus,
+  MigrationStatusEntry,
+  MigrationStatusOptions,
+} from './migration-status.js';
+export { mustRunOutsideTransaction, NO_TRANSACTION_MARKER, splitSqlStatements } from './sql-statements.js';
+export { transactionPlan } from './transaction-plan.js';
+export type { TransactionPlan } from './transaction-plan.js';

@@ -24,6 +24,29 @@ export function migrationChecksum(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+function hexUnpadded(checksum: string): string {
+  return checksum.replace(/../gu, (byte) => byte.replace(/^0/u, ''));
+}
+
+/**
+ * Whether a recorded checksum matches a migration script, as Prisma's schema engine decides it
+ * (`script_matches_checksum` in prisma-engines `schema-connector/src/checksum.rs`): the script as is,
+ * with CRLF turned into LF, or with LF turned into CRLF, so a checkout with other line endings is not
+ * "changed"; a checksum that is not 64 characters long is compared in the old unpadded hex format.
+ *
+ * @example
+ * ```ts
+ * migrationChecksumMatches('SELECT 1;\r\n', migrationChecksum('SELECT 1;\n')) // true
+ * ```
+ */
+export function migrationChecksumMatches(script: string, checksum: string): boolean {
+  const variants = [script, script.replaceAll('\r\n', '\n'), script.replaceAll('\n', '\r\n')];
+  return variants.some((variant) => {
+    const hex = migrationChecksum(variant);
+    return checksum.length !== 0 && checksum.length !== 64 ? hexUnpadded(hex) === checksum : hex === checksum;
+  });
+}
+
 /**
  * Lists the migrations under `dir`, sorted by folder name (Prisma's timestamps sort in time order).
  * Folders without a `migration.sql` are ignored, as Prisma ignores them.

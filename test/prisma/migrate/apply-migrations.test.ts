@@ -132,6 +132,73 @@ function sharedBehaviour(
     expect(isDbkitError(again, 'migration.previouslyFailed')).toBe(true);
   });
 
+  it('applies a migration that mixes statements with CREATE INDEX CONCURRENTLY, outside a transaction', async () => {
+    await mkdir(join(dir, '20260103000000_concurrently'));
+    await writeFile(
+      join(dir, '20260103000000_concurrently', 'migration.sql'),
+      'ALTER TABLE "Widget" ADD COLUMN "size" INT;\nCREATE INDEX CONCURRENTLY "Widget_size_idx" ON "Widget"("size");\n' +
+        'CREATE FUNCTION widget_size() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n',
+    );
+    const result = await applyMigrations(db.source, { dir });
+    expect(result.applied).toContain('20260103000000_concurrently');
+    const indexes = (await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'Widget'`)) as {
+      indexname: string;
+    }[];
+    expect(indexes.map((i) => i.indexname)).toContain('Widget_size_idx');
+    const rows = (await db.query(
+      `SELECT finished_at, applied_steps_count, logs, checksum FROM "_prisma_migrations" WHERE migration_name = '20260103000000_concurrently'`,
+    )) as Record<string, unknown>[];
+    const file = await readFile(join(dir, '20260103000000_concurrently', 'migration.sql'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ applied_steps_count: 1, logs: null, checksum: migrationChecksum(file) });
+    expect(rows[0]?.finished_at).not.toBeNull();
+  });
+
+  it('records a failing non-transactional migration as failed, naming the statement, earlier ones kept', async () => {
+    await mkdir(join(dir, '20260103000000_no_tx'));
+    await writeFile(
+      join(dir, '20260103000000_no_tx', 'migration.sql'),
+      '-- dbkit:no-transaction\nALTER TABLE "Widget" ADD COLUMN "size" INT;\nALTER TABLE "Nope" ADD COLUMN "x" INT;\n',
+    );
+    const err = await errorOf(applyMigrations(db.source, { dir }));
+    expect(isDbkitError(err, 'migration.failed')).toBe(true);
+    expect((err as Error).message).toContain('Statement 2 of 2');
+    const rows = (await db.query(
+      `SELECT finished_at, applied_steps_count, logs FROM "_prisma_migrations" WHERE migration_name = '20260103000000_no_tx'`,
+    )) as { finished_at: unknown; applied_steps_count: number; logs: string }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.finished_at).toBeNull();
+    expect(rows[0]?.applied_steps_count).toBe(0);
+    expect(rows[0]?.logs).toContain('Nope');
+    expect(rows[0]?.logs).toContain('1 earlier statement(s) of this migration were applied');
+    const columns = (await db.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'Widget' AND table_schema = current_schema()`,
+    )) as { column_name: string }[];
+    expect(columns.map((c) => c.column_name)).toContain('size');
+    const again = await errorOf(applyMigrations(db.source, { dir }));
+    expect(isDbkitError(again, 'migration.previouslyFailed')).toBe(true);
+  });
+
+  it('applies a file with a UTF-8 byte order mark and CRLF line endings, recording the checksum of its bytes', async () => {
+    await mkdir(join(dir, '20260103000000_bom_crlf'));
+    const bytes = Buffer.from(
+      '\uFEFFALTER TABLE "Widget" ADD COLUMN "label" TEXT DEFAULT \'naïve\';\r\n-- café\r\n',
+      'utf8',
+    );
+    await writeFile(join(dir, '20260103000000_bom_crlf', 'migration.sql'), bytes);
+    await applyMigrations(db.source, { dir });
+    const rows = (await db.query(
+      `SELECT checksum FROM "_prisma_migrations" WHERE migration_name = '20260103000000_bom_crlf'`,
+    )) as { checksum: string }[];
+    expect(rows[0]?.checksum).toBe(migrationChecksum(bytes));
+    // The same file checked out with LF endings is not "changed" (Prisma compares line-ending agnostic).
+    await writeFile(
+      join(dir, '20260103000000_bom_crlf', 'migration.sql'),
+      bytes.toString('utf8').replaceAll('\r\n', '\n'),
+    );
+    expect((await applyMigrations(db.source, { dir })).alreadyApplied).toContain('20260103000000_bom_crlf');
+  });
+
   it('reports migrations recorded in the database but missing on disk', async () => {
     await applyMigrations(db.source, { dir });
     await rm(join(dir, '20260102000000_add_colour'), { recursive: true });
