@@ -1,11 +1,13 @@
 // syncTable on DynamoDB Local: creates a missing table, adds a GSI and TTL to a populated table one step at a time, reports drift without changing it, and gives up at its deadline.
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isDbkitError, TimeoutError } from '../../src/core/internal.js';
 import { batchPut, createDynamoClient, defineEntity, defineTable } from '../../src/dynamo/index.js';
 import type { DynamoClient, Table } from '../../src/dynamo/index.js';
 import { mapDynamoError } from '../../src/dynamo/errors.js';
+import { indexKeysFor } from '../../src/dynamo/index-keys.js';
 import type { Runtime } from '../../src/dynamo/runtime.js';
 import { syncTable } from '../../src/dynamo/sync-table.js';
 import type { SyncTableOptions } from '../../src/dynamo/sync-table.js';
@@ -158,6 +160,23 @@ describeEngine('dynamodb', (endpoint) => {
       await db.entity(UserV2).put({ id: 'new', email: 'new@example.com', team: 't9' });
       const page = await db.entity(UserV2).query({ index: 'gsi2', partition: { team: 't9' } });
       expect(page.items.map((u) => u.id)).toEqual(['new']);
+      expect((await db.entity(UserV2).query({ index: 'gsi2', partition: { team: 't0' } })).items).toEqual([]);
+      // What a backfill writes onto the old items: their gsi2 keys, from indexKeysFor.
+      for (const item of items) {
+        const keys = indexKeysFor(UserV2, item, ['gsi2']);
+        await db.document.send(
+          new UpdateCommand({
+            TableName: name,
+            Key: UserV2.key(item),
+            UpdateExpression: 'SET gsi2pk = :pk, gsi2sk = :sk',
+            ExpressionAttributeValues: { ':pk': keys.gsi2pk, ':sk': keys.gsi2sk },
+          }),
+        );
+      }
+      let t0 = 0;
+      for await (const p of db.entity(UserV2).queryAll({ index: 'gsi2', partition: { team: 't0' } }))
+        t0 += p.items.length;
+      expect(t0).toBe(100);
       expect(await db.entity(UserV2).get({ id: '7' })).toMatchObject({ email: 'u7@example.com' });
     });
 
@@ -235,5 +254,39 @@ describeEngine('dynamodb', (endpoint) => {
         name: 'ResourceNotFoundException',
       });
     });
+  });
+});
+
+describe('indexKeysFor', () => {
+  const table = defineTable({
+    name: 'app',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: { gsi1: { partitionKey: 'gsi1pk' }, gsi2: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' } },
+  });
+  const User = defineEntity(table, {
+    name: 'User',
+    schema: z.object({ id: z.string(), email: z.string().optional(), team: z.string() }),
+    key: { pk: 'USER#{id}', sk: 'PROFILE' },
+    indexes: { gsi1: { pk: 'EMAIL#{email}' }, gsi2: { pk: 'TEAM#{team}', sk: 'USER#{id}' } },
+  });
+
+  it('composes the named indexes keys from a stored item, as a write would, leaving sparse ones out', () => {
+    const stored = { pk: 'USER#1', sk: 'PROFILE', id: '1', team: 'core' };
+    expect(indexKeysFor(User, stored, ['gsi2'])).toEqual({ gsi2pk: 'TEAM#core', gsi2sk: 'USER#1' });
+    expect(indexKeysFor(User, stored)).toEqual({ gsi2pk: 'TEAM#core', gsi2sk: 'USER#1' });
+    const full = User.toItem({ id: '1', team: 'core', email: 'a@example.com' });
+    expect(indexKeysFor(User, full)).toEqual({
+      gsi1pk: full.gsi1pk,
+      gsi2pk: full.gsi2pk,
+      gsi2sk: full.gsi2sk,
+    });
+  });
+
+  it('refuses an index the entity has no templates for, and a value the key policy refuses', () => {
+    expect(() => indexKeysFor(User, { id: '1', team: 'x' }, ['gsi9'])).toThrow(
+      /no key templates for index "gsi9"/,
+    );
+    expect(() => indexKeysFor(User, { id: '1', team: 'a#b' }, ['gsi2'])).toThrow();
   });
 });
