@@ -242,6 +242,43 @@ describeEngine('dynamodb', (endpoint) => {
       }
     });
 
+    it('resends the index creation and TTL after a lost answer and reports them once, as created', async () => {
+      const name = named('sync_lost');
+      await db.ensureTable(defineTable({ name, partitionKey: 'pk' }));
+      const proxy = await startFaultProxy(endpoint);
+      const lossy = createDynamoClient({
+        local: proxy.endpoint,
+        cursorSecret: CURSOR_SECRET,
+        retry: { baseDelayMs: 5 },
+      });
+      try {
+        // DynamoDB applies the first UpdateTable and UpdateTimeToLive; their answers never arrive.
+        proxy.setRule((op, _body, n) =>
+          (op === 'UpdateTable' || op === 'UpdateTimeToLive') && n === 1
+            ? { kind: 'applyThenLose' }
+            : { kind: 'forward' },
+        );
+        const declared = defineTable({
+          name,
+          partitionKey: 'pk',
+          indexes: { byTeam: { partitionKey: 'team' } },
+          ttlAttribute: 'expiresAt',
+        });
+        const report = await syncTable(runtimeOf(lossy), declared);
+        expect(report).toMatchObject({ indexesCreated: ['byTeam'], ttlEnabled: true, drift: [] });
+        expect(proxy.applied.get('UpdateTable')).toBe(1);
+        // The resend described the table, found the index, and sent no second UpdateTable.
+        expect(proxy.calls.get('UpdateTable')).toBe(1);
+        expect(proxy.applied.get('UpdateTimeToLive')).toBe(1);
+        expect(proxy.calls.get('UpdateTimeToLive')).toBe(2);
+        expect((await describeLive(name))?.GlobalSecondaryIndexes?.[0]?.IndexStatus).toBe('ACTIVE');
+        expect(await ttlOf(name)).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+      } finally {
+        lossy.destroy();
+        await proxy.close();
+      }
+    });
+
     it('stops when its signal is aborted', async () => {
       const name = named('sync_abort');
       const table = defineTable({ name, partitionKey: 'pk' });
