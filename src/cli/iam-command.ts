@@ -1,9 +1,7 @@
 // `dbkit iam`: prints the least-privilege IAM policy (DynamoDB) or role (MongoDB) a service's declarations need.
-import { existsSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { cloudFormationPolicy } from '../dynamo/iam-cloudformation.js';
+import { loadModule, UsageError } from './load-module.js';
 import { migrationIamPolicy } from '../dynamo/iam-migration-policy.js';
 import type { MigrationOperation } from '../dynamo/iam-migration-policy.js';
 import { cloudFormationArns, serviceIamPolicy } from '../dynamo/iam-policy.js';
@@ -37,9 +35,6 @@ export interface IamConfig {
   mongodb?: { db: string; access: readonly CollectionAccess[]; capabilityProbe?: boolean };
 }
 
-/** A mistake in the command line: exit code 2. */
-class UsageError extends Error {}
-
 interface IamFlags {
   config?: string;
   engine?: 'dynamodb' | 'mongodb';
@@ -52,25 +47,8 @@ interface IamFlags {
   tables?: boolean;
 }
 
-/** Imports the config: `.js`/`.mjs` natively, `.ts`/`.mts` through tsx when it is installed. */
 async function loadConfig(path: string): Promise<IamConfig> {
-  const file = resolve(path);
-  if (!existsSync(file)) throw new UsageError(`config file not found: ${path}`);
-  const url = pathToFileURL(file).href;
-  if (['.ts', '.mts', '.cts'].includes(extname(file))) {
-    let api: { tsImport: (specifier: string, parent: string) => Promise<unknown> };
-    try {
-      // A variable specifier: tsx is the user's optional dev dependency, not dbkit's.
-      const tsx = 'tsx/esm/api';
-      api = (await import(tsx)) as typeof api;
-    } catch {
-      throw new UsageError(
-        `${path} is TypeScript: install tsx (npm i -D tsx) or point --config at a .js/.mjs build`,
-      );
-    }
-    return (await api.tsImport(url, import.meta.url)) as IamConfig;
-  }
-  return (await import(url)) as IamConfig;
+  return (await loadModule(path)) as IamConfig;
 }
 
 function requireArn(flags: IamFlags): ArnContext {

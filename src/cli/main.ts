@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { enginesCommand } from './engines-command.js';
+import { backfillCommand } from './backfill-command.js';
 import { iamCommand } from './iam-command.js';
+import { migrateCommand } from './migrate-command.js';
+import { syncCommand } from './sync-command.js';
 
 function version(): string {
   try {
@@ -21,6 +24,9 @@ const program = new Command('dbkit')
   .version(version());
 program.addCommand(enginesCommand());
 program.addCommand(iamCommand());
+program.addCommand(migrateCommand());
+program.addCommand(backfillCommand());
+program.addCommand(syncCommand());
 
 try {
   await program.parseAsync(process.argv);
