@@ -33,3 +33,5 @@ export type {
   PgQueryable,
   SqlSessionSource,
 } from './migrate/index.js';
+export { backfill } from './backfill/index.js';
+export type { SqlBackfillOptions, SqlRow } from './backfill/index.js';
