@@ -7,6 +7,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { TableDescription, TimeToLiveDescription } from '@aws-sdk/client-dynamodb';
 import { InternalError, isDbkitError, sleep, TimeoutError } from '../core/internal.js';
+import type { DynamoClient } from './client.js';
+import { runtimeOf } from './client-runtime.js';
 import { ensureTable } from './create-table.js';
 import type { CreateTableOptions } from './create-table.js';
 import { awsErrorName } from './errors.js';
@@ -85,13 +87,32 @@ const maxPollMs = 5_000;
  * A new GSI holds only items written after their index key attributes were set: items written
  * before need those attributes backfilled.
  *
+ * Every request runs through the client's executor as a declared operation (retries, time limits,
+ * events). Deploy it from CI, not at application start.
+ *
  * @example
  * ```ts
- * const report = await syncTable(runtime, app)
+ * const report = await syncTable(db, app)
  * report.indexesCreated // ['gsi2']
  * ```
  */
-export async function syncTable(
+export function syncTable(
+  client: DynamoClient,
+  table: Table,
+  options: SyncTableOptions = {},
+): Promise<TableSyncReport> {
+  return syncTableWith(runtimeOf(client), table, options);
+}
+
+/**
+ * @internal {@link syncTable} on a client's runtime, for a method of the client itself.
+ *
+ * @example
+ * ```ts
+ * await syncTableWith(runtime, app, { dryRun: true })
+ * ```
+ */
+export async function syncTableWith(
   runtime: Runtime,
   table: Table,
   options: SyncTableOptions = {},

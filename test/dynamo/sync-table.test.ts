@@ -5,35 +5,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isDbkitError, TimeoutError } from '../../src/core/internal.js';
 import { batchPut, createDynamoClient, defineEntity, defineTable } from '../../src/dynamo/index.js';
-import type { DynamoClient, Table } from '../../src/dynamo/index.js';
-import { mapDynamoError } from '../../src/dynamo/errors.js';
+import type { Table } from '../../src/dynamo/index.js';
 import { indexKeysFor } from '../../src/dynamo/index-keys.js';
-import type { Runtime } from '../../src/dynamo/runtime.js';
 import { syncTable } from '../../src/dynamo/sync-table.js';
 import type { SyncTableOptions } from '../../src/dynamo/sync-table.js';
 import { startFaultProxy } from '../../src/testing/faults/index.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 import { CURSOR_SECRET } from './model.js';
 
-// The client's internals, as createDynamoClient builds them, from what a DynamoClient exposes.
-function runtimeOf(db: DynamoClient, timeoutMs = 10_000): Runtime {
-  return {
-    document: db.document,
-    client: db.client,
-    executor: { instrumentation: db.instrumentation, retry: {}, mapError: mapDynamoError, timeoutMs },
-    cursors: db.cursors,
-    timeoutMs,
-    consumedCapacity: false,
-    batchConcurrency: 4,
-    retry: {},
-  };
-}
-
 describeEngine('dynamodb', (endpoint) => {
   describe('syncTable', () => {
     const db = createDynamoClient({ local: endpoint, cursorSecret: CURSOR_SECRET });
-    const runtime = runtimeOf(db);
-    const sync = (table: Table, options?: SyncTableOptions) => syncTable(runtime, table, options);
+    const sync = (table: Table, options?: SyncTableOptions) => syncTable(db, table, options);
     const tables: string[] = [];
     const named = (base: string): string => {
       const name = uniqueName(base);
@@ -230,7 +213,7 @@ describeEngine('dynamodb', (endpoint) => {
           indexes: { byTeam: { partitionKey: 'team' } },
         });
         const started = Date.now();
-        const err = await syncTable(runtimeOf(slow), declared, { timeoutMs: 1_500 }).catch((e: unknown) => e);
+        const err = await syncTable(slow, declared, { timeoutMs: 1_500 }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(TimeoutError);
         expect(isDbkitError(err, 'migration.tableSync')).toBe(true);
         expect((err as TimeoutError).message).toMatch(/1500 ms deadline: index byTeam still being created/);
@@ -264,7 +247,7 @@ describeEngine('dynamodb', (endpoint) => {
           indexes: { byTeam: { partitionKey: 'team' } },
           ttlAttribute: 'expiresAt',
         });
-        const report = await syncTable(runtimeOf(lossy), declared);
+        const report = await syncTable(lossy, declared);
         expect(report).toMatchObject({ indexesCreated: ['byTeam'], ttlEnabled: true, drift: [] });
         expect(proxy.applied.get('UpdateTable')).toBe(1);
         // The resend described the table, found the index, and sent no second UpdateTable.
