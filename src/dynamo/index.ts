@@ -64,3 +64,11 @@ export type {
   DynamooseResponse,
   DynamooseRetriever,
 } from './dynamoose.js';
+export { deployMigrations, migrationStatus, resolveMigration } from './migrations.js';
+export type { DynamoMigrationContext, DynamoMigrationOptions } from './migrations.js';
+export { backfill } from './backfill.js';
+export type { BackfillChange, DynamoBackfillOptions } from './backfill.js';
+export { syncTable } from './sync-table.js';
+export type { SyncTableOptions, TableSyncReport } from './sync-table.js';
+export { diffTable } from './table-diff.js';
+export type { TableDrift, TableDriftKind, TablePlan } from './table-diff.js';

@@ -1,0 +1,135 @@
+// Backfill checkpoints on DynamoDB: one item per backfill name in a reserved partition of the application table, each change conditional on the owner and its lease.
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, DbkitError } from '../core/internal.js';
+import type { BackfillCheckpoint, CheckpointStore } from '../core/internal.js';
+import { dynamoOperations, runDynamo } from './operations.js';
+import { checkpointPartition, reservedEntity, reservedKey } from './reserved-items.js';
+import type { Runtime } from './runtime.js';
+import type { Table } from './table.js';
+
+function isConditionFailure(err: unknown): boolean {
+  return (
+    err instanceof DbkitError &&
+    (err.kind === 'condition_failed' || err.kind === 'not_found' || err.kind === 'conflict')
+  );
+}
+
+/**
+ * @internal Core's `CheckpointStore` on `table`: the checkpoint of backfill `name` is the item
+ * (`_dbkit#backfills`, `name`) holding its owner, lease expiry and state (JSON; scan positions are
+ * DocumentClient keys, JSON-safe).
+ *
+ * @example
+ * ```ts
+ * await runBackfill(source, dynamoCheckpoints(runtime, app), transform, options)
+ * ```
+ */
+export function dynamoCheckpoints(runtime: Runtime, table: Table): CheckpointStore {
+  let lease = 60_000;
+  const key = (name: string): Record<string, string> => reservedKey(table, checkpointPartition, name);
+  const send = runtime.document;
+  // The runner does not repeat checkpoint writes: they get a longer retry than the client's, so a
+  // throttled table delays a save instead of stopping the run.
+  const call = runtime.retry === false ? {} : { retry: { ...runtime.retry, maxAttempts: 10 } };
+  const owned = (name: string, err: unknown, code: 'backfill.running' | 'backfill.lost'): never => {
+    if (!isConditionFailure(err)) throw err;
+    throw new ConflictError(
+      code === 'backfill.running'
+        ? `Backfill ${name} is running elsewhere (its checkpoint lease is held); wait for it, or for its lease to expire if its process died`
+        : `Backfill ${name} lost its checkpoint to another run; this run stopped`,
+      { code, engine: 'dynamodb', operation: 'backfill', target: name, cause: err },
+    );
+  };
+  return {
+    async claim(name, owner, leaseMs) {
+      lease = leaseMs;
+      const now = Date.now();
+      try {
+        const out = await runDynamo(
+          runtime,
+          dynamoOperations.update,
+          table.name,
+          (signal) =>
+            send.send(
+              new UpdateCommand({
+                TableName: table.name,
+                Key: key(name),
+                UpdateExpression: 'SET #owner = :me, #expiresAt = :exp, #entity = :entity',
+                ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :me OR #expiresAt < :now',
+                ExpressionAttributeNames: {
+                  '#pk': table.partitionKey,
+                  '#owner': 'owner',
+                  '#expiresAt': 'expiresAt',
+                  '#entity': table.entityAttribute,
+                },
+                ExpressionAttributeValues: {
+                  ':me': owner,
+                  ':exp': now + leaseMs,
+                  ':now': now,
+                  ':entity': reservedEntity,
+                },
+                ReturnValues: 'ALL_OLD',
+              }),
+              signal === undefined ? {} : { abortSignal: signal },
+            ),
+          call,
+        );
+        const state: unknown = out.Attributes?.state;
+        return typeof state === 'string' ? (JSON.parse(state) as BackfillCheckpoint) : undefined;
+      } catch (err) {
+        return owned(name, err, 'backfill.running');
+      }
+    },
+    async save(name, checkpoint) {
+      try {
+        await runDynamo(
+          runtime,
+          dynamoOperations.update,
+          table.name,
+          (signal) =>
+            send.send(
+              new UpdateCommand({
+                TableName: table.name,
+                Key: key(name),
+                UpdateExpression: 'SET #state = :state, #expiresAt = :exp',
+                ConditionExpression: '#owner = :me',
+                ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt', '#state': 'state' },
+                ExpressionAttributeValues: {
+                  ':me': checkpoint.owner,
+                  ':exp': Date.now() + lease,
+                  ':state': JSON.stringify(checkpoint),
+                },
+              }),
+              signal === undefined ? {} : { abortSignal: signal },
+            ),
+          call,
+        );
+      } catch (err) {
+        owned(name, err, 'backfill.lost');
+      }
+    },
+    async clear(name, owner) {
+      try {
+        await runDynamo(
+          runtime,
+          dynamoOperations.delete,
+          table.name,
+          (signal) =>
+            send.send(
+              new DeleteCommand({
+                TableName: table.name,
+                Key: key(name),
+                ConditionExpression: '#owner = :me',
+                ExpressionAttributeNames: { '#owner': 'owner' },
+                ExpressionAttributeValues: { ':me': owner },
+              }),
+              signal === undefined ? {} : { abortSignal: signal },
+            ),
+          call,
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    },
+  };
+}

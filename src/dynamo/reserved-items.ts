@@ -1,0 +1,34 @@
+// Where dbkit keeps its own items in an application table (migration journal, backfill checkpoints): a reserved partition key prefix and entity value.
+import { UnsupportedError } from '../core/internal.js';
+import type { Table } from './table.js';
+
+/** @internal Partition keys dbkit reserves in an application table; no entity key may start with it. */
+export const reservedPrefix = '_dbkit#';
+
+/** @internal The partition holding the migration journal and its lock. */
+export const journalPartition = `${reservedPrefix}migrations`;
+
+/** @internal The partition holding backfill checkpoints. */
+export const checkpointPartition = `${reservedPrefix}backfills`;
+
+/** @internal The entity attribute's value on dbkit's items: no entity has this name, so entity reads skip them. */
+export const reservedEntity = '_dbkit';
+
+/**
+ * @internal The primary key of dbkit's item `sort` in partition `partition` of `table`; refuses a
+ * table without a sort key (the journal needs one partition it can query).
+ *
+ * @example
+ * ```ts
+ * reservedKey(app, journalPartition, '#lock') // { pk: '_dbkit#migrations', sk: '#lock' }
+ * ```
+ */
+export function reservedKey(table: Table, partition: string, sort: string): Record<string, string> {
+  if (table.sortKey === undefined) {
+    throw new UnsupportedError(
+      `dbkit keeps its migration journal and backfill checkpoints in a partition of ${table.name}, which needs a sort key; give the journal a table with one`,
+      { code: 'unsupported.journalTable', engine: 'dynamodb', target: table.name, feature: 'journalTable' },
+    );
+  }
+  return { [table.partitionKey]: partition, [table.sortKey]: sort };
+}
