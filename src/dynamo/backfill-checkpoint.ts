@@ -27,6 +27,7 @@ function isConditionFailure(err: unknown): boolean {
 export function dynamoCheckpoints(runtime: Runtime, table: Table): CheckpointStore {
   let lease = 60_000;
   const key = (name: string): Record<string, string> => reservedKey(table, checkpointPartition, name);
+  key(''); // refuses a table without a sort key before anything is sent
   const send = runtime.document;
   // The runner does not repeat checkpoint writes: they get a longer retry than the client's, so a
   // throttled table delays a save instead of stopping the run.

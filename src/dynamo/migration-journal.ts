@@ -30,6 +30,7 @@ export function dynamoJournal(runtime: Runtime, table: Table): MigrationJournal 
   const pk = table.partitionKey;
   const sk = table.sortKey ?? '';
   const key = (sort: string): Record<string, string> => reservedKey(table, journalPartition, sort);
+  key(lockSort); // refuses a table without a sort key before anything is sent
   const send = runtime.document;
   const names = { '#pk': pk };
 
