@@ -26,7 +26,7 @@ export const reservedEntity = '_dbkit';
 export function reservedKey(table: Table, partition: string, sort: string): Record<string, string> {
   if (table.sortKey === undefined) {
     throw new UnsupportedError(
-      `dbkit keeps its migration journal and backfill checkpoints in a partition of ${table.name}, which needs a sort key: pass a table that has one (`table` of the migration options, `checkpointTable` of a backfill)`,
+      `dbkit keeps its migration journal and backfill checkpoints in a partition of ${table.name}, which needs a sort key: pass a table that has one (the \`table\` of the migration options, the \`checkpointTable\` of a backfill)`,
       { code: 'unsupported.journalTable', engine: 'dynamodb', target: table.name, feature: 'journalTable' },
     );
   }
