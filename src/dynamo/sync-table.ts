@@ -130,12 +130,13 @@ export async function syncTableWith(
       timeoutMs,
       cause,
     });
-  // Runs one step under what is left of the deadline; a step cut short by the deadline reports the sync's timeout.
-  const step = async <T>(what: string, run: (timeout: number) => Promise<T>): Promise<T> => {
+  // Runs one step under the client's time limit (a wait: under all that is left of the deadline); a
+  // step cut short by the deadline reports the sync's timeout.
+  const step = async <T>(what: string, run: (timeout: number) => Promise<T>, wait = false): Promise<T> => {
     const left = deadline - Date.now();
     if (left <= 0) throw expired(what);
     try {
-      return await run(Math.min(left, Math.max(runtime.timeoutMs, 1)));
+      return await run(wait ? left : Math.min(left, Math.max(runtime.timeoutMs, 1)));
     } catch (err) {
       if (signal?.aborted !== true && isDbkitError(err, 'timeout') && deadline - Date.now() <= 0)
         throw expired(what, err);
@@ -236,13 +237,17 @@ export async function syncTableWith(
     report.created = true;
     report.ttlEnabled = table.ttlAttribute !== undefined;
     if (report.dryRun) return report;
-    report.created = await step('creating the table', (timeout) => {
-      const create: CreateTableOptions = { timeoutMs: timeout, waitSeconds: Math.ceil(timeout / 1000) };
-      if (signal !== undefined) create.signal = signal;
-      if (options.billing !== undefined) create.billing = options.billing;
-      if (options.settings !== undefined) create.settings = options.settings;
-      return ensureTable(runtime, table, create);
-    });
+    report.created = await step(
+      'creating the table',
+      (timeout) => {
+        const create: CreateTableOptions = { timeoutMs: timeout, waitSeconds: Math.ceil(timeout / 1000) };
+        if (signal !== undefined) create.signal = signal;
+        if (options.billing !== undefined) create.billing = options.billing;
+        if (options.settings !== undefined) create.settings = options.settings;
+        return ensureTable(runtime, table, create);
+      },
+      true,
+    );
     // Another process may have created it meanwhile: then it is diffed like any live table.
     if (!report.created) report.ttlEnabled = false;
     live = await waitActive(Object.keys(table.indexes));
