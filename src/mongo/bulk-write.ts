@@ -1,15 +1,16 @@
 // bulkWrite in unordered batches with a per-operation report: what failed and why, and only real writes counted.
 import { MongoBulkWriteError } from 'mongodb';
 import type { AnyBulkWriteOperation, BulkWriteResult, Document, WriteError } from 'mongodb';
-import { DbkitError, TransientError, ValidationError } from '../core/errors.js';
+import { ConditionFailedError, DbkitError, TransientError, ValidationError } from '../core/errors.js';
 import { duplicateKeyError, isDuplicateKey, mapMongoError } from './errors.js';
 import { guardFilter } from './injection-guard.js';
 import { buildUpdate } from './update-builder.js';
 import type { UpdateSpec } from './update-builder.js';
 import type { CallOptions } from '../core/internal.js';
-import { writeOptions } from './context.js';
+import { readOptions, writeOptions } from './context.js';
 import type { RepoContext } from './context.js';
 import { runMongo } from './operations.js';
+import { olderThanCurrentFilter, SCHEMA_VERSION_FIELD } from './schema-version.js';
 
 /**
  * One operation of a bulk write. Filters go through the injection guard; inserts are validated
@@ -89,7 +90,31 @@ export interface BulkWriteOptions extends CallOptions {
 export type Prepare = (
   op: unknown,
   index: number,
-) => Promise<{ driverOp: AnyBulkWriteOperation; insertedId?: unknown }>;
+) => Promise<{
+  driverOp: AnyBulkWriteOperation;
+  insertedId?: unknown;
+  /** An update's own filter, checked for documents at an older schema version before the batch is sent. */
+  olderCheck?: Document;
+}>;
+
+// An update pinned to the current schema version: it matches (and an upsert inserts) current documents only.
+function pinned(
+  ctx: RepoContext,
+  filter: Document,
+  update: Document,
+): { filter: Document; update: Document } {
+  const current = ctx.definition.schemaVersion;
+  if (current === undefined) return { filter, update };
+  const set = (update.$set ?? {}) as Document;
+  return {
+    // Top-level equality, so an upsert's inserted document carries it on every server.
+    filter:
+      SCHEMA_VERSION_FIELD in filter
+        ? { $and: [filter, { [SCHEMA_VERSION_FIELD]: current }] }
+        : { ...filter, [SCHEMA_VERSION_FIELD]: current },
+    update: { ...update, $set: { ...set, [SCHEMA_VERSION_FIELD]: current } },
+  };
+}
 
 /** @internal Builds the preparer for a repository: validation, guard, update building. */
 export function bulkPreparer(ctx: RepoContext, prepareInsert: (doc: unknown) => Promise<Document>): Prepare {
@@ -97,7 +122,12 @@ export function bulkPreparer(ctx: RepoContext, prepareInsert: (doc: unknown) => 
     target: ctx.definition.name,
     ...(ctx.definition.versioned ? { versionField: 'version' } : {}),
     timestamps: ctx.definition.timestamps,
-    protectedFields: new Set(['_id', 'createdAt', 'version']),
+    protectedFields: new Set([
+      '_id',
+      'createdAt',
+      'version',
+      ...(ctx.definition.schemaVersion === undefined ? [] : [SCHEMA_VERSION_FIELD]),
+    ]),
     paths: ctx.definition.paths,
     guard: ctx.guard,
   };
@@ -125,20 +155,19 @@ export function bulkPreparer(ctx: RepoContext, prepareInsert: (doc: unknown) => 
         const document = await prepareInsert(body.document);
         return { driverOp: { insertOne: { document } }, insertedId: document._id };
       }
-      case 'updateOne':
+      case 'updateOne': {
+        const f = filter();
+        const p = pinned(ctx, f, buildUpdate(body.update, updateCtx).update);
         return {
-          driverOp: {
-            updateOne: {
-              filter: filter(),
-              update: buildUpdate(body.update, updateCtx).update,
-              upsert: body.upsert === true,
-            },
-          },
+          driverOp: { updateOne: { filter: p.filter, update: p.update, upsert: body.upsert === true } },
+          olderCheck: f,
         };
-      case 'updateMany':
-        return {
-          driverOp: { updateMany: { filter: filter(), update: buildUpdate(body.update, updateCtx).update } },
-        };
+      }
+      case 'updateMany': {
+        const f = filter();
+        const p = pinned(ctx, f, buildUpdate(body.update, updateCtx).update);
+        return { driverOp: { updateMany: { filter: p.filter, update: p.update } }, olderCheck: f };
+      }
       case 'deleteOne':
         return { driverOp: { deleteOne: { filter: filter() } } };
       case 'deleteMany': {
@@ -163,6 +192,44 @@ export function bulkPreparer(ctx: RepoContext, prepareInsert: (doc: unknown) => 
 function writeErrorsOf(err: MongoBulkWriteError): WriteError[] {
   const errors = err.writeErrors as WriteError[] | WriteError;
   return Array.isArray(errors) ? errors : [errors];
+}
+
+/**
+ * The updates of a batch whose filter matches a document stored at an older schema version, each
+ * with its ConditionFailedError (`migration.pending`). One query for the batch; one per update only
+ * when that query finds an older document.
+ */
+async function updatesOverOlder(
+  ctx: RepoContext,
+  checks: ReadonlyMap<number, Document>,
+  options: CallOptions,
+): Promise<Map<number, DbkitError>> {
+  const older = olderThanCurrentFilter(ctx.definition);
+  const probe = (filter: Document): Promise<Document | null> =>
+    runMongo(
+      ctx,
+      'exists',
+      (signal) =>
+        ctx.collection.findOne(
+          { $and: [filter, older] },
+          { ...readOptions(ctx, signal, options), projection: { _id: 1 } },
+        ),
+      options,
+    );
+  const refused = new Map<number, DbkitError>();
+  if ((await probe({ $or: [...checks.values()] })) === null) return refused;
+  for (const [i, filter] of checks) {
+    const found = await probe(filter);
+    if (found === null) continue;
+    refused.set(
+      i,
+      new ConditionFailedError(
+        `the update matches documents stored at a schemaVersion older than ${ctx.definition.schemaVersion} (e.g. ${String(found._id)}); run the batch migration first, or update them by id`,
+        { code: 'migration.pending', engine: 'mongodb', operation: 'bulkWrite', target: ctx.definition.name },
+      ),
+    );
+  }
+  return refused;
 }
 
 /** @internal Runs `ops` in unordered batches and reports per operation. */
@@ -190,18 +257,29 @@ export async function runBulkWrite(
     const driverOps: AnyBulkWriteOperation[] = [];
     const positions: number[] = [];
     const ids = new Map<number, unknown>();
+    const checks = new Map<number, Document>();
     for (let i = start; i < Math.min(ops.length, start + batchSize); i++) {
       try {
         const prepared = await prepare(ops[i], i);
         driverOps.push(prepared.driverOp);
         positions.push(i);
         if (prepared.insertedId !== undefined) ids.set(i, prepared.insertedId);
+        if (prepared.olderCheck !== undefined) checks.set(i, prepared.olderCheck);
       } catch (err) {
         report.failed.push({
           index: i,
           operation: kindOf(i),
           error: mapMongoError(err, { operation: 'bulkWrite', target: ctx.definition.name }),
         });
+      }
+    }
+    if (ctx.definition.schemaVersion !== undefined && checks.size > 0) {
+      const refused = await updatesOverOlder(ctx, checks, options);
+      for (const [i, error] of refused) {
+        report.failed.push({ index: i, operation: kindOf(i), error });
+        const at = positions.indexOf(i);
+        positions.splice(at, 1);
+        driverOps.splice(at, 1);
       }
     }
     if (driverOps.length === 0) continue;

@@ -29,10 +29,30 @@ export interface CollectionOptions<
   version?: V;
   /** `createdAt` / `updatedAt` Dates kept by dbkit. */
   timestamps?: TS;
-  /** Stamped as `schemaVersion` on create; documents read at a lower version go through `upgrade`. */
+  /**
+   * The current shape's version. Every write of a whole document (create, bulk `insertOne`, an
+   * upsert's insert) stores it as `schemaVersion`, and every update by id leaves the document at
+   * it: a document still at an older version is first upgraded and written back (conditionally,
+   * never over a concurrent write), then updated, so no stored document mixes versions and no
+   * update is lost. Reads return older documents through `upgrade`; a read with `select` upgrades
+   * from the full stored document, never from the projected part. `updateMany` and bulk updates
+   * refuse (`ConditionFailedError`, code `migration.pending`) to run over documents at an older
+   * version: migrate them in batch first.
+   */
   schemaVersion?: number;
-  /** Lazily upgrades a document read with an older `schemaVersion` (or none) to the current shape. */
+  /**
+   * Turns a document stored at an older `schemaVersion` (or none) into the current shape. It gets
+   * the full stored document, with `_id` (not the mapped `id`), and must not change `_id`; dbkit
+   * stamps the current `schemaVersion` after it. It never runs for current documents. Keep it pure
+   * and able to start from every older version.
+   */
   upgrade?: (doc: Document) => Document;
+  /**
+   * Writes a document upgraded on read back to the server, with a replace that only applies if the
+   * stored document did not change since it was read (a lost race is ignored: the other write wins).
+   * Default false: reads stay reads and older documents are upgraded again on each read until written.
+   */
+  writeBackUpgrades?: boolean;
   /** Results carry `id` (the ObjectId as a string) instead of `_id`, ready for API output. */
   mapId?: M;
   /** `objectId` (default): `_id` is an ObjectId and string ids are parsed strictly. */
@@ -65,6 +85,7 @@ export interface CollectionDefinition<
   readonly mapId: M;
   readonly schemaVersion: number | undefined;
   readonly upgrade: ((doc: Document) => Document) | undefined;
+  readonly writeBackUpgrades: boolean;
   readonly idType: 'objectId' | 'string';
   readonly searchable: ReadonlySet<string>;
   readonly paths: ReadonlySet<string>;
@@ -154,6 +175,7 @@ export function defineCollection<
     mapId: (options.mapId ?? false) as M,
     schemaVersion: options.schemaVersion,
     upgrade: options.upgrade,
+    writeBackUpgrades: options.writeBackUpgrades ?? false,
     idType: options.idType ?? 'objectId',
     searchable: new Set(options.searchable ?? []),
     paths,

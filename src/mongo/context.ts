@@ -113,15 +113,13 @@ export function writeOptions(ctx: RepoContext): { session?: ClientSession } {
   return ctx.session === undefined ? {} : { session: ctx.session };
 }
 
-/** @internal Turns a stored document into what the repository returns: upgraded, `_id` mapped to `id`. */
+/**
+ * @internal Turns a stored document into what the repository returns: `_id` mapped to `id` when the
+ * collection maps ids. Upgrading older documents is the reads' job (see reads.ts): it needs the full
+ * stored document, which a projected result is not.
+ */
 export function toOutput(ctx: RepoContext, doc: Document): Document {
-  const def = ctx.definition;
-  let out = doc;
-  if (def.upgrade !== undefined && def.schemaVersion !== undefined) {
-    const stored = typeof out.schemaVersion === 'number' ? out.schemaVersion : 0;
-    if (stored < def.schemaVersion) out = { ...def.upgrade(out), schemaVersion: def.schemaVersion };
-  }
-  if (!def.mapId || !('_id' in out)) return out;
-  const { _id, ...rest } = out;
+  if (!ctx.definition.mapId || !('_id' in doc)) return doc;
+  const { _id, ...rest } = doc;
   return { id: String(_id), ...rest };
 }

@@ -4,11 +4,13 @@ import type { Document } from 'mongodb';
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../core/errors.js';
 import { validate } from '../core/validation.js';
 import type { CallOptions } from '../core/internal.js';
+import { requireAtomicUpdates } from './atomicity.js';
 import { readOptions, writeOptions } from './context.js';
 import type { RepoContext } from './context.js';
 import { duplicateKeyError } from './errors.js';
 import { parseObjectId } from './object-id.js';
 import { runMongo } from './operations.js';
+import { unchangedFilter, upgradeDocument } from './schema-version.js';
 import { assertDocumentSize, assertStorable } from './update-builder.js';
 
 /** @internal The collection's id from a request: a strict ObjectId, or a non-empty string for string ids. */
@@ -164,4 +166,46 @@ export async function refineConflict(ctx: RepoContext, err: unknown, doc: Docume
   return hits.length > 0
     ? duplicateKeyError(cause, { operation: 'create', target: ctx.definition.name }, hits)
     : err;
+}
+
+/** @internal The full stored document with this id, or null; in the call's session. */
+export function fetchStored(
+  ctx: RepoContext,
+  _id: ObjectId | string,
+  options: CallOptions,
+): Promise<Document | null> {
+  return runMongo(
+    ctx,
+    'findById',
+    (signal) => ctx.collection.findOne({ _id } as Document, readOptions(ctx, signal, options)),
+    options,
+  );
+}
+
+/**
+ * @internal Writes the upgraded form of `stored` (a full document older than the current schema
+ * version) in its place, only if the stored document is still exactly `stored`. True when it was
+ * written; false when another write got there first (that write wins). UnsupportedError
+ * (`unsupported.atomicUpdates`) where conditional writes are read-then-write on the server: there
+ * the condition could not protect a concurrent write.
+ */
+export async function writeBackUpgrade(
+  ctx: RepoContext,
+  stored: Document,
+  options: CallOptions,
+  operation = 'update',
+): Promise<boolean> {
+  await requireAtomicUpdates(ctx, operation);
+  const upgraded = upgradeDocument(ctx.definition, stored);
+  assertStorable(upgraded, [], ctx.definition.name);
+  assertDocumentSize(upgraded, ctx.definition.name, 'update');
+  const filter = unchangedFilter(ctx.definition, stored);
+  // A resend after an unclear failure is harmless: the first send changed what the filter matches.
+  const result = await runMongo(
+    ctx,
+    'updateIdempotent',
+    () => ctx.collection.replaceOne(filter, upgraded, writeOptions(ctx)),
+    options,
+  );
+  return result.matchedCount > 0;
 }

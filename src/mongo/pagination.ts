@@ -16,7 +16,7 @@ import { readOptions, toOutput } from './context.js';
 import { watchScan } from './explain.js';
 import { guardFilter } from './injection-guard.js';
 import { runMongo } from './operations.js';
-import { projectionOf } from './reads.js';
+import { projectionOf, upgradeRead } from './reads.js';
 
 /** One sort key and its direction. */
 export type SortEntry = readonly [field: string, direction: 1 | -1];
@@ -238,8 +238,10 @@ export async function paginateDocuments(
   const items = docs.slice(0, size);
   const last = items.at(-1);
   watchScan(ctx, guarded, query.sort, query.limit);
+  // The cursor is the last document as stored: the server sorted on its stored values.
+  const current = await upgradeRead(ctx, items, { projection, select: options.select }, options);
   return {
-    items: items.map((d) => toOutput(ctx, d)),
+    items: current.map((d) => toOutput(ctx, d)),
     cursor:
       docs.length > size && last !== undefined ? codec.encode(encodePosition(last, sort), binding) : null,
   };

@@ -1,13 +1,22 @@
 // Writes to one collection: create, update and delete one document by id (optimistic locking), or many by filter.
 import type { Document, ObjectId } from 'mongodb';
-import { ValidationError } from '../core/errors.js';
+import { ConditionFailedError, ConflictError, ValidationError } from '../core/errors.js';
 import type { CallOptions } from '../core/internal.js';
 import { requireAtomicUpdates } from './atomicity.js';
 import type { RepoContext } from './context.js';
-import { toOutput, writeOptions } from './context.js';
-import { explainMiss, prepareInsert, refineConflict, resolveId, versionedFilter } from './documents.js';
+import { readOptions, toOutput, writeOptions } from './context.js';
+import {
+  explainMiss,
+  fetchStored,
+  prepareInsert,
+  refineConflict,
+  resolveId,
+  versionedFilter,
+  writeBackUpgrade,
+} from './documents.js';
 import { guardFilter } from './injection-guard.js';
 import { runMongo } from './operations.js';
+import { needsUpgrade, olderThanCurrentFilter, SCHEMA_VERSION_FIELD } from './schema-version.js';
 import { assertDocumentSize, buildUpdate } from './update-builder.js';
 import type { UpdateContext } from './update-builder.js';
 
@@ -22,6 +31,7 @@ export function updateContextOf(ctx: RepoContext): UpdateContext {
       '_id',
       ...(def.versioned ? ['version'] : []),
       ...(def.timestamps ? ['createdAt', 'updatedAt'] : []),
+      ...(def.schemaVersion === undefined ? [] : [SCHEMA_VERSION_FIELD]),
     ]),
     paths: def.paths,
     guard: ctx.guard,
@@ -54,7 +64,35 @@ export async function createDocument(
   return toOutput(ctx, doc);
 }
 
-/** @internal Applies an update to one document by id; NotFoundError or VersionConflictError when nothing matched. */
+// Upgrade-then-update attempts before giving up on a document that keeps changing under the update.
+const MAX_UPGRADE_ATTEMPTS = 5;
+
+/**
+ * @internal The update pinned to the current schema version: the filter matches only a document at
+ * the current `schemaVersion` and the update sets it, so a partial update never lands on an older
+ * document (whose other fields would then mix versions).
+ */
+export function pinToCurrentVersion(
+  ctx: RepoContext,
+  filter: Document,
+  update: Document,
+): { filter: Document; update: Document } {
+  const current = ctx.definition.schemaVersion;
+  if (current === undefined) return { filter, update };
+  const set = (update.$set ?? {}) as Document;
+  return {
+    filter: { ...filter, [SCHEMA_VERSION_FIELD]: current },
+    update: { ...update, $set: { ...set, [SCHEMA_VERSION_FIELD]: current } },
+  };
+}
+
+/**
+ * @internal Applies an update to one document by id; NotFoundError or VersionConflictError when nothing
+ * matched. On a collection with a `schemaVersion`, the update only matches a current document; when
+ * the stored one is older it is upgraded and written back conditionally, then the update runs again
+ * (a bounded loop; ConflictError `migration.upgradeContention` if the document keeps changing).
+ * A current document costs no extra round trip.
+ */
 export async function updateDocument(
   ctx: RepoContext,
   updateCtx: UpdateContext,
@@ -66,33 +104,63 @@ export async function updateDocument(
   const built = buildUpdate(update, updateCtx);
   assertDocumentSize(built.update, ctx.definition.name, 'update');
   if (options.expectedVersion !== undefined) await requireAtomicUpdates(ctx, 'update');
-  const filter = versionedFilter(ctx, _id, options.expectedVersion);
+  const pinned = pinToCurrentVersion(ctx, versionedFilter(ctx, _id, options.expectedVersion), built.update);
   const operation = built.idempotent ? 'updateIdempotent' : 'update';
-  if (options.returnDocument === false) {
-    const result = await runMongo(
+  const attempt = async (): Promise<{ matched: boolean; doc?: Document }> => {
+    if (options.returnDocument === false) {
+      const result = await runMongo(
+        ctx,
+        operation,
+        () => ctx.collection.updateOne(pinned.filter, pinned.update, writeOptions(ctx)),
+        options,
+      );
+      return { matched: result.matchedCount > 0 };
+    }
+    const doc = await runMongo(
       ctx,
       operation,
-      () => ctx.collection.updateOne(filter, built.update, writeOptions(ctx)),
+      () =>
+        ctx.collection.findOneAndUpdate(pinned.filter, pinned.update, {
+          returnDocument: 'after',
+          ...writeOptions(ctx),
+        }),
       options,
     );
-    if (result.matchedCount === 0) return explainMiss(ctx, _id, options.expectedVersion, options);
-    return undefined;
+    return doc === null ? { matched: false } : { matched: true, doc };
+  };
+  for (let round = 0; ; round++) {
+    const outcome = await attempt();
+    if (outcome.matched) return outcome.doc === undefined ? undefined : toOutput(ctx, outcome.doc);
+    if (ctx.definition.schemaVersion === undefined) {
+      return explainMiss(ctx, _id, options.expectedVersion, options);
+    }
+    const stored = await fetchStored(ctx, _id, options);
+    const expected = options.expectedVersion;
+    if (stored === null || (expected !== undefined && stored.version !== expected)) {
+      return explainMiss(ctx, _id, expected, options);
+    }
+    if (round + 1 >= MAX_UPGRADE_ATTEMPTS) {
+      throw new ConflictError(
+        `the document ${String(_id)} kept changing while it was upgraded to schemaVersion ${ctx.definition.schemaVersion} for an update; nothing was updated`,
+        {
+          code: 'migration.upgradeContention',
+          engine: 'mongodb',
+          operation: 'update',
+          target: ctx.definition.name,
+        },
+      );
+    }
+    // Already current: it was upgraded by someone else since the update missed; run the update again.
+    if (needsUpgrade(ctx.definition, stored)) await writeBackUpgrade(ctx, stored, options);
   }
-  const doc = await runMongo(
-    ctx,
-    operation,
-    () =>
-      ctx.collection.findOneAndUpdate(filter, built.update, {
-        returnDocument: 'after',
-        ...writeOptions(ctx),
-      }),
-    options,
-  );
-  if (doc === null) return explainMiss(ctx, _id, options.expectedVersion, options);
-  return toOutput(ctx, doc);
 }
 
-/** @internal Applies an update to every document matching a non-empty filter. */
+/**
+ * @internal Applies an update to every document matching a non-empty filter. On a collection with a
+ * `schemaVersion` it only touches current documents, and refuses (ConditionFailedError
+ * `migration.pending`, nothing updated) when the filter matches stored documents at an older version:
+ * the filter is written for the current shape, so run the batch migration first.
+ */
 export async function updateDocuments(
   ctx: RepoContext,
   updateCtx: UpdateContext,
@@ -102,14 +170,50 @@ export async function updateDocuments(
 ): Promise<{ matchedCount: number; modifiedCount: number }> {
   const guarded = guardMany(ctx, filter, options, 'updateMany');
   const built = buildUpdate(update, updateCtx);
+  if (ctx.definition.schemaVersion !== undefined) await refuseOlder(ctx, guarded, options, 'updateMany');
+  const pinned = pinToCurrentVersion(ctx, guarded, built.update);
   const result = await runMongo(
     ctx,
     'updateMany',
-    () => ctx.collection.updateMany(guarded, built.update, writeOptions(ctx)),
+    () =>
+      ctx.collection.updateMany(
+        ctx.definition.schemaVersion === undefined
+          ? pinned.filter
+          : { $and: [guarded, { [SCHEMA_VERSION_FIELD]: ctx.definition.schemaVersion }] },
+        pinned.update,
+        writeOptions(ctx),
+      ),
     options,
     (r) => ({ count: r.modifiedCount }),
   );
   return { matchedCount: result.matchedCount, modifiedCount: result.modifiedCount };
+}
+
+/**
+ * @internal Throws ConditionFailedError `migration.pending` when `filter` matches a stored document
+ * older than the collection's schema version.
+ */
+export async function refuseOlder(
+  ctx: RepoContext,
+  filter: Document,
+  options: CallOptions,
+  operation: string,
+): Promise<void> {
+  const older = await runMongo(
+    ctx,
+    'exists',
+    (signal) =>
+      ctx.collection.findOne(
+        { $and: [filter, olderThanCurrentFilter(ctx.definition)] },
+        { ...readOptions(ctx, signal, options), projection: { _id: 1 } },
+      ),
+    options,
+  );
+  if (older === null) return;
+  throw new ConditionFailedError(
+    `${operation} matches documents stored at a schemaVersion older than ${ctx.definition.schemaVersion} (e.g. ${String(older._id)}); run the batch migration first, or update them by id`,
+    { code: 'migration.pending', engine: 'mongodb', operation, target: ctx.definition.name },
+  );
 }
 
 /** @internal Deletes one document by id; NotFoundError or VersionConflictError when nothing matched. */
