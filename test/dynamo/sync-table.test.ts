@@ -163,6 +163,30 @@ describeEngine('dynamodb', (endpoint) => {
       expect(await db.entity(UserV2).get({ id: '7' })).toMatchObject({ email: 'u7@example.com' });
     });
 
+    it('gives a GSI created on a provisioned table the table throughput, or the one it is told', async () => {
+      const name = named('sync_prov');
+      await db.ensureTable(defineTable({ name, partitionKey: 'pk' }), {
+        billing: { mode: 'provisioned', readUnits: 3, writeUnits: 2 },
+      });
+      const one = defineTable({ name, partitionKey: 'pk', indexes: { byTeam: { partitionKey: 'team' } } });
+      expect((await sync(one)).indexesCreated).toEqual(['byTeam']);
+      const two = defineTable({
+        name,
+        partitionKey: 'pk',
+        indexes: { byTeam: { partitionKey: 'team' }, byOrg: { partitionKey: 'org' } },
+      });
+      expect((await sync(two, { indexThroughput: { readUnits: 7, writeUnits: 4 } })).indexesCreated).toEqual([
+        'byOrg',
+      ]);
+      const throughput = Object.fromEntries(
+        ((await describeLive(name))?.GlobalSecondaryIndexes ?? []).map((g) => [
+          g.IndexName,
+          [g.ProvisionedThroughput?.ReadCapacityUnits, g.ProvisionedThroughput?.WriteCapacityUnits],
+        ]),
+      );
+      expect(throughput).toEqual({ byTeam: [3, 2], byOrg: [7, 4] });
+    });
+
     it('reports a declared GSI whose projection differs from the live one as drift, and changes nothing', async () => {
       const name = named('sync_drift');
       const live = defineTable({
