@@ -28,3 +28,7 @@ export type {
 export { mustRunOutsideTransaction, NO_TRANSACTION_MARKER, splitSqlStatements } from './sql-statements.js';
 export { transactionPlan } from './transaction-plan.js';
 export type { TransactionPlan } from './transaction-plan.js';
+export { createMigration, migrationDirectoryName } from './create-migration.js';
+export type { CreateMigrationOptions, CreateMigrationResult } from './create-migration.js';
+export { engineMigrationList, NO_FILTERS, openSchemaEngine } from './schema-engine.js';
+export type { EngineFilters, EngineMigrationList, PrismaSchemaEngine } from './schema-engine.js';
