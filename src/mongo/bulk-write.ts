@@ -10,7 +10,7 @@ import type { CallOptions } from '../core/internal.js';
 import { readOptions, writeOptions } from './context.js';
 import type { RepoContext } from './context.js';
 import { runMongo } from './operations.js';
-import { olderThanCurrentFilter, SCHEMA_VERSION_FIELD } from './schema-version.js';
+import { olderThanCurrentFilter, pinToCurrentVersion, SCHEMA_VERSION_FIELD } from './schema-version.js';
 
 /**
  * One operation of a bulk write. Filters go through the injection guard; inserts are validated
@@ -97,25 +97,6 @@ export type Prepare = (
   olderCheck?: Document;
 }>;
 
-// An update pinned to the current schema version: it matches (and an upsert inserts) current documents only.
-function pinned(
-  ctx: RepoContext,
-  filter: Document,
-  update: Document,
-): { filter: Document; update: Document } {
-  const current = ctx.definition.schemaVersion;
-  if (current === undefined) return { filter, update };
-  const set = (update.$set ?? {}) as Document;
-  return {
-    // Top-level equality, so an upsert's inserted document carries it on every server.
-    filter:
-      SCHEMA_VERSION_FIELD in filter
-        ? { $and: [filter, { [SCHEMA_VERSION_FIELD]: current }] }
-        : { ...filter, [SCHEMA_VERSION_FIELD]: current },
-    update: { ...update, $set: { ...set, [SCHEMA_VERSION_FIELD]: current } },
-  };
-}
-
 /** @internal Builds the preparer for a repository: validation, guard, update building. */
 export function bulkPreparer(ctx: RepoContext, prepareInsert: (doc: unknown) => Promise<Document>): Prepare {
   const updateCtx = {
@@ -157,7 +138,7 @@ export function bulkPreparer(ctx: RepoContext, prepareInsert: (doc: unknown) => 
       }
       case 'updateOne': {
         const f = filter();
-        const p = pinned(ctx, f, buildUpdate(body.update, updateCtx).update);
+        const p = pinToCurrentVersion(ctx.definition, f, buildUpdate(body.update, updateCtx).update);
         return {
           driverOp: { updateOne: { filter: p.filter, update: p.update, upsert: body.upsert === true } },
           olderCheck: f,
@@ -165,7 +146,7 @@ export function bulkPreparer(ctx: RepoContext, prepareInsert: (doc: unknown) => 
       }
       case 'updateMany': {
         const f = filter();
-        const p = pinned(ctx, f, buildUpdate(body.update, updateCtx).update);
+        const p = pinToCurrentVersion(ctx.definition, f, buildUpdate(body.update, updateCtx).update);
         return { driverOp: { updateMany: { filter: p.filter, update: p.update } }, olderCheck: f };
       }
       case 'deleteOne':

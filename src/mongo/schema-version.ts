@@ -70,6 +70,35 @@ export function olderThanCurrentFilter(definition: Versions): Document {
 }
 
 /**
+ * @internal A partial update pinned to the current schema version: the filter matches only a
+ * document at the current `schemaVersion` (as a top-level equality, so an upsert's inserted document
+ * carries it on every server) and the update sets it, so a partial update never lands on an older
+ * document, whose other fields would then mix versions. Unchanged when the collection has no version.
+ *
+ * @example
+ * ```ts
+ * pinToCurrentVersion(People, { _id }, { $set: { city: 'Oslo' } })
+ * // { filter: { _id, schemaVersion: 2 }, update: { $set: { city: 'Oslo', schemaVersion: 2 } } }
+ * ```
+ */
+export function pinToCurrentVersion(
+  definition: Versions,
+  filter: Document,
+  update: Document,
+): { filter: Document; update: Document } {
+  const current = definition.schemaVersion;
+  if (current === undefined) return { filter, update };
+  const set = (update.$set ?? {}) as Document;
+  return {
+    filter:
+      SCHEMA_VERSION_FIELD in filter
+        ? { $and: [filter, { [SCHEMA_VERSION_FIELD]: current }] }
+        : { ...filter, [SCHEMA_VERSION_FIELD]: current },
+    update: { ...update, $set: { ...set, [SCHEMA_VERSION_FIELD]: current } },
+  };
+}
+
+/**
  * @internal The filter of a conditional write-back: it matches only while the stored document is
  * still exactly `stored` (same `_id` and same schema version; the same optimistic `version` on
  * versioned collections, otherwise the same value of every top-level field), so an upgrade never

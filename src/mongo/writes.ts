@@ -16,7 +16,12 @@ import {
 } from './documents.js';
 import { guardFilter } from './injection-guard.js';
 import { runMongo } from './operations.js';
-import { needsUpgrade, olderThanCurrentFilter, SCHEMA_VERSION_FIELD } from './schema-version.js';
+import {
+  needsUpgrade,
+  olderThanCurrentFilter,
+  pinToCurrentVersion,
+  SCHEMA_VERSION_FIELD,
+} from './schema-version.js';
 import { assertDocumentSize, buildUpdate } from './update-builder.js';
 import type { UpdateContext } from './update-builder.js';
 
@@ -68,25 +73,6 @@ export async function createDocument(
 const MAX_UPGRADE_ATTEMPTS = 5;
 
 /**
- * @internal The update pinned to the current schema version: the filter matches only a document at
- * the current `schemaVersion` and the update sets it, so a partial update never lands on an older
- * document (whose other fields would then mix versions).
- */
-export function pinToCurrentVersion(
-  ctx: RepoContext,
-  filter: Document,
-  update: Document,
-): { filter: Document; update: Document } {
-  const current = ctx.definition.schemaVersion;
-  if (current === undefined) return { filter, update };
-  const set = (update.$set ?? {}) as Document;
-  return {
-    filter: { ...filter, [SCHEMA_VERSION_FIELD]: current },
-    update: { ...update, $set: { ...set, [SCHEMA_VERSION_FIELD]: current } },
-  };
-}
-
-/**
  * @internal Applies an update to one document by id; NotFoundError or VersionConflictError when nothing
  * matched. On a collection with a `schemaVersion`, the update only matches a current document; when
  * the stored one is older it is upgraded and written back conditionally, then the update runs again
@@ -104,7 +90,11 @@ export async function updateDocument(
   const built = buildUpdate(update, updateCtx);
   assertDocumentSize(built.update, ctx.definition.name, 'update');
   if (options.expectedVersion !== undefined) await requireAtomicUpdates(ctx, 'update');
-  const pinned = pinToCurrentVersion(ctx, versionedFilter(ctx, _id, options.expectedVersion), built.update);
+  const pinned = pinToCurrentVersion(
+    ctx.definition,
+    versionedFilter(ctx, _id, options.expectedVersion),
+    built.update,
+  );
   const operation = built.idempotent ? 'updateIdempotent' : 'update';
   const attempt = async (): Promise<{ matched: boolean; doc?: Document }> => {
     if (options.returnDocument === false) {
@@ -171,18 +161,11 @@ export async function updateDocuments(
   const guarded = guardMany(ctx, filter, options, 'updateMany');
   const built = buildUpdate(update, updateCtx);
   if (ctx.definition.schemaVersion !== undefined) await refuseOlder(ctx, guarded, options, 'updateMany');
-  const pinned = pinToCurrentVersion(ctx, guarded, built.update);
+  const pinned = pinToCurrentVersion(ctx.definition, guarded, built.update);
   const result = await runMongo(
     ctx,
     'updateMany',
-    () =>
-      ctx.collection.updateMany(
-        ctx.definition.schemaVersion === undefined
-          ? pinned.filter
-          : { $and: [guarded, { [SCHEMA_VERSION_FIELD]: ctx.definition.schemaVersion }] },
-        pinned.update,
-        writeOptions(ctx),
-      ),
+    () => ctx.collection.updateMany(pinned.filter, pinned.update, writeOptions(ctx)),
     options,
     (r) => ({ count: r.modifiedCount }),
   );

@@ -30,7 +30,12 @@ function splitName(doc: Document): Document {
   return { ...others, firstName, lastName: rest.join(' ') };
 }
 
-const personSchema = z.object({ firstName: z.string(), lastName: z.string(), city: z.string().optional() });
+const personSchema = z.object({
+  firstName: z.string(),
+  lastName: z.string(),
+  city: z.string().optional(),
+  visits: z.number().optional(),
+});
 
 function people(name: string, extra: { version?: true; mapId?: true; writeBackUpgrades?: boolean } = {}) {
   return defineCollection({
@@ -90,6 +95,24 @@ mongoSuite('lazy schema migration', (env) => {
         _id: insertedId,
         firstName: 'Ada',
         lastName: 'King',
+        schemaVersion: 2,
+      });
+    });
+
+    it('loses no update when concurrent updates all find the document older', async (ctx) => {
+      needsAtomic(ctx);
+      const repo = fresh();
+      const { insertedId } = await repo.collection.insertOne({
+        name: 'Linus Torvalds',
+        visits: 0,
+        schemaVersion: 1,
+      });
+      await Promise.all(Array.from({ length: 10 }, () => repo.update(insertedId, { $inc: { visits: 1 } })));
+      expect(await repo.collection.findOne({ _id: insertedId })).toEqual({
+        _id: insertedId,
+        firstName: 'Linus',
+        lastName: 'Torvalds',
+        visits: 10,
         schemaVersion: 2,
       });
     });
