@@ -90,7 +90,7 @@ describeEngine('postgres', (serverUrl) => {
       return rows;
     }
     async function tableShape(pool: pg.Pool): Promise<unknown[]> {
-      const { rows } = await pool.query(
+      const { rows } = await pool.query<Record<string, unknown>>(
         `SELECT column_name, data_type, character_maximum_length, is_nullable, column_default
          FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`,
       );
