@@ -116,6 +116,18 @@ export interface EntityConfig<
   numbers?: { [A in keyof SchemaOutput<S>]?: NumberMode };
   /** Validate items with the schema when reading them. Default true. */
   validateOnRead?: boolean;
+  /**
+   * Attributes being renamed, new name to old name, for the transition: an item stored before the
+   * rename is read with the old attribute's value under the new name, and every put or create also
+   * writes the old name, so code still deployed reads it. Remove the entry once a backfill has moved
+   * every item (and a second one removed the old attribute).
+   *
+   * @example
+   * ```ts
+   * defineEntity(app, { name: 'User', schema, key, renamedFrom: { displayName: 'fullName' } })
+   * ```
+   */
+  renamedFrom?: { [A in keyof SchemaOutput<S>]?: string };
 }
 
 type TypesOf<S extends ObjectSchema, K extends KeyTemplates, X, V extends boolean, TS extends boolean> = {
@@ -279,6 +291,13 @@ function buildEntity(
   const numberModes = config.numbers as Readonly<Record<string, NumberMode>> | undefined;
   const primary = keys.primary as CompiledKey;
   const entityAttr = table.entityAttribute;
+  const renames = Object.entries((config.renamedFrom ?? {}) as Record<string, string | undefined>).filter(
+    (e): e is [string, string] => e[1] !== undefined,
+  );
+  for (const [, old] of renames)
+    if (stripped.has(old))
+      throw new TypeError(`dbkit: ${name} cannot rename from the key attribute "${old}"`);
+  const oldNames = new Set(renames.map(([, old]) => old));
 
   const compose = (
     template: KeyTemplate,
@@ -362,6 +381,7 @@ function buildEntity(
         entity.indexKeys(attrs),
       );
       item[entityAttr] = name;
+      for (const [renamed, old] of renames) if (item[renamed] !== undefined) item[old] = item[renamed];
       if (versioned) item.version = options.version ?? 1;
       if (timestamps) {
         const now = options.now ?? new Date().toISOString();
@@ -376,7 +396,9 @@ function buildEntity(
       const context = { target: table.name, operation };
       convertNumbers(raw, numberModes, context);
       const attrs: Record<string, unknown> = {};
-      for (const key in raw) if (!stripped.has(key)) attrs[key] = raw[key];
+      for (const key in raw) if (!stripped.has(key) && !oldNames.has(key)) attrs[key] = raw[key];
+      for (const [renamed, old] of renames)
+        if (attrs[renamed] === undefined && raw[old] !== undefined) attrs[renamed] = raw[old];
       if (!validateOnRead) return attrs;
       const parsed = validateSync(config.schema, attrs, { engine: 'dynamodb', ...context });
       if (!versioned && !timestamps) return parsed;
