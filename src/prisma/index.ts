@@ -35,3 +35,12 @@ export type {
 } from './migrate/index.js';
 export { backfill } from './backfill/index.js';
 export type { SqlBackfillOptions, SqlRow } from './backfill/index.js';
+export { createMigration, migrationStatus } from './migrate/index.js';
+export type {
+  CreateMigrationOptions,
+  CreateMigrationResult,
+  MigrationState,
+  MigrationStatus,
+  MigrationStatusEntry,
+  MigrationStatusOptions,
+} from './migrate/index.js';
