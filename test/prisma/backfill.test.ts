@@ -276,6 +276,44 @@ describeEngine('postgres', (serverUrl) => {
       expect(await counts(query)).toEqual({ pending: 0, wrong: 0, touched: { '1': N } });
     });
 
+    it('walks a composite key and writes array, jsonb and timestamp columns', async () => {
+      await query('DROP TABLE IF EXISTS docs');
+      await query(
+        `CREATE TABLE docs (tenant text NOT NULL, n integer NOT NULL, at timestamptz NOT NULL, tags text[], meta jsonb,
+           PRIMARY KEY (tenant, n))`,
+      );
+      await query(
+        `INSERT INTO docs (tenant, n, at) SELECT 't' || (g % 3), g, '2026-01-01 00:00:00.123456+00'::timestamptz + g * interval '1 us'
+           FROM generate_series(1, 700) g`,
+      );
+      const options: SqlBackfillOptions = {
+        name: 'docs',
+        table: 'docs',
+        key: ['tenant', 'n'],
+        where: 'meta IS NULL',
+        batchSize: 64,
+        transform: (row) => ({
+          meta: { n: row['n'], list: [1, 'two'] },
+          tags: [String(row['tenant']), 'x,"y"'],
+        }),
+      };
+      const first = await backfill(sqlSource(pool), options);
+      expect(first).toMatchObject({ completed: true, scanned: 700, changed: 700, skipped: 0 });
+      const rows = await query(`SELECT * FROM docs WHERE tenant = 't1' ORDER BY n LIMIT 1`);
+      expect(rows[0]).toMatchObject({ n: 1, tags: ['t1', 'x,"y"'], meta: { n: 1, list: [1, 'two'] } });
+      // Only the jsonb column: pages go through unnest; the fingerprint holds for microsecond timestamps.
+      await query('UPDATE docs SET meta = NULL');
+      const second = await backfill(sqlSource(pool), {
+        ...options,
+        name: 'docs-2',
+        transform: (row) => ({ meta: [row['n']] }),
+      });
+      expect(second).toMatchObject({ completed: true, changed: 700, skipped: 0 });
+      expect(await query(`SELECT count(*)::int AS n FROM docs WHERE meta = jsonb_build_array(n)`)).toEqual([
+        { n: 700 },
+      ]);
+    });
+
     it('validates names against the catalog and quotes them', async () => {
       const err = await backfill(sqlSource(pool), {
         ...lowerEmail('bad'),

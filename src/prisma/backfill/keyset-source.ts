@@ -91,22 +91,59 @@ export function keysetSource(
     rows: { item: SqlRow; change: SqlRow }[],
     setColumns: readonly ColumnInfo[],
   ): Promise<number> => {
-    const params: unknown[] = [];
-    const p = (value: unknown, type: string): string => {
-      params.push(value);
-      return `$${params.length}::${type}`;
-    };
-    const tuples = rows.map(({ item, change }) => {
+    const metas = rows.map(({ item }) => {
       const m = meta.get(item);
-      if (m === undefined)
+      if (m === undefined) {
         throw invalid('backfill.item', 'the transform must be given rows read by this backfill');
-      const cells = plan.keys.map((k, i) => p(m.keys[i], k.type));
-      if (plan.set === undefined) {
-        cells.push(p(m.fingerprint, 'text'));
-        for (const c of setColumns) cells.push(p(paramOf(c, change[c.name]), c.type));
       }
-      return `(${cells.join(', ')})`;
+      return m;
     });
+    const fingerprinted = plan.set === undefined;
+    // One array parameter per column (unnest) plans fastest; a column that is itself an array cannot
+    // go through unnest, which flattens, so those pages fall back to VALUES.
+    const unnestable = setColumns.every((c) => !c.type.endsWith(']'));
+    const params: unknown[] = [];
+    let rowsSql: string;
+    if (unnestable) {
+      const arrays: string[] = [];
+      const add = (values: unknown[], type: string): void => {
+        params.push(values);
+        arrays.push(`$${params.length}::${type}[]`);
+      };
+      plan.keys.forEach((_, i) => {
+        add(
+          metas.map((m) => m.keys[i]),
+          'text',
+        );
+      });
+      if (fingerprinted) {
+        add(
+          metas.map((m) => m.fingerprint),
+          'text',
+        );
+        for (const c of setColumns)
+          add(
+            rows.map(({ change }) => paramOf(c, change[c.name])),
+            c.type,
+          );
+      }
+      rowsSql = `unnest(${arrays.join(', ')})`;
+    } else {
+      const p = (value: unknown, type: string): string => {
+        params.push(value);
+        return `$${params.length}::${type}`;
+      };
+      const tuples = rows.map(({ change }, r) => {
+        const m = metas[r] as RowMeta;
+        const cells = plan.keys.map((_, i) => p(m.keys[i], 'text'));
+        if (fingerprinted) {
+          cells.push(p(m.fingerprint, 'text'));
+          for (const c of setColumns) cells.push(p(paramOf(c, change[c.name]), c.type));
+        }
+        return `(${cells.join(', ')})`;
+      });
+      rowsSql = `(VALUES ${tuples.join(', ')})`;
+    }
     const names = [
       ...plan.keys.map((_, i) => `"__dbkit_k${i}"`),
       ...(plan.set === undefined ? ['"__dbkit_fp"', ...setColumns.map((_, i) => `"__dbkit_c${i}"`)] : []),
@@ -115,10 +152,10 @@ export function keysetSource(
       plan.set === undefined
         ? setColumns.map((c, i) => `${q(c.name)} = v."__dbkit_c${i}"`)
         : [...plan.set].map(([column, expression]) => `${q(column)} = (${expression})`);
-    const match = `${keyTuple} = (${plan.keys.map((_, i) => `v."__dbkit_k${i}"`).join(', ')})`;
+    const match = `${keyTuple} = (${plan.keys.map((k, i) => `v."__dbkit_k${i}"::${k.type}`).join(', ')})`;
     const unchanged = plan.set === undefined ? ` AND ${fingerprintOf} = v."__dbkit_fp"` : '';
     const result = await session.query(
-      `UPDATE ${from} SET ${assignments.join(', ')} FROM (VALUES ${tuples.join(', ')}) AS v(${names.join(', ')})
+      `UPDATE ${from} SET ${assignments.join(', ')} FROM ${rowsSql} AS v(${names.join(', ')})
         WHERE ${match}${unchanged} AND (${plan.where}) RETURNING 1`,
       params,
     );
