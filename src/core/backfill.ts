@@ -135,7 +135,13 @@ export interface BackfillSource<Item, Change> {
   read(lane: number, after: unknown, limit: number): Promise<BackfillPage<Item>>;
   /** Writes each change on condition that the item is as read (or still needs the work). */
   write(changes: { item: Item; change: Change }[]): Promise<BackfillWriteResult>;
+  /** How many items the walk covers, when known; see `estimates`. */
   estimate?(): Promise<number | undefined>;
+  /**
+   * What `estimate` counts: `all` the items of the walk (default), or only those `remaining`
+   * (a filter on what still needs work), to which the runner adds what earlier runs scanned.
+   */
+  readonly estimates?: 'all' | 'remaining';
 }
 
 /** @internal Per-item work: a change to write, or undefined to leave the item alone. */
@@ -190,7 +196,6 @@ export async function runBackfill<Item, Change>(
   const dryRun = options.dryRun === true;
   const owner = randomUUID();
   const leaseMs = options.leaseMs ?? 30_000;
-  const started = performance.now();
   const signal = options.signal;
   const limiter = new RateLimiter(options.itemsPerSecond);
 
@@ -214,7 +219,10 @@ export async function runBackfill<Item, Change>(
   const startedAt = checkpoint?.startedAt ?? new Date().toISOString();
   const failures: { key: string; reason: string }[] = [];
   let throttled = 0;
-  const total = await source.estimate?.().catch(() => undefined);
+  const estimate = await source.estimate?.().catch(() => undefined);
+  const total =
+    estimate === undefined || source.estimates !== 'remaining' ? estimate : estimate + scannedAtStart;
+  const started = performance.now();
 
   const progress = (): BackfillProgress => {
     const elapsedMs = performance.now() - started;

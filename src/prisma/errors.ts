@@ -289,7 +289,7 @@ function refine(err: unknown, context: PrismaErrorContext): DbkitError {
   if (sqlState === '23514') {
     return new ConditionFailedError(`${where}: a check constraint did not hold`, {
       ...base,
-      code: 'condition.check',
+      code: 'condition_failed.check',
     });
   }
   const validation =

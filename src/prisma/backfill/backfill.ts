@@ -121,6 +121,8 @@ export async function backfill<Row extends SqlRow = SqlRow>(
         read: (lane: number, after: unknown, limit: number) => walk.read(lane, after, limit),
         write: (changes: Parameters<typeof walk.write>[0]) => walk.write(changes),
         ...(mode === false ? {} : { estimate: () => walk.estimateWith(mode) }),
+        // With `where`, the count covers only the rows that still need the work.
+        estimates: where === undefined ? ('all' as const) : ('remaining' as const),
       };
       const transform =
         options.transform === undefined
