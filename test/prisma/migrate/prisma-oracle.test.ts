@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDbkitError } from '../../../src/core/internal.js';
 import {
+  PRISMA_MIGRATE_LOCK_KEY,
   applyMigrations,
   engineMigrationList,
   migrationStatus,
@@ -78,7 +79,11 @@ describeEngine('postgres', (serverUrl) => {
       databases.push(db);
       const pool = new pg.Pool({ connectionString: db.url, max: 2 });
       pools.push(pool);
-      const prisma = await openSchemaEngine(new PrismaPg({ connectionString: db.url }), DATAMODEL);
+      // The engine's own pool, ended before the database is dropped (engine.free() does not end it).
+      const enginePool = new pg.Pool({ connectionString: db.url, max: 2 });
+      enginePool.on('error', () => undefined);
+      pools.push(enginePool);
+      const prisma = await openSchemaEngine(new PrismaPg(enginePool), DATAMODEL);
       engines.push(prisma);
       return { url: db.url, pool, prisma };
     }
@@ -174,6 +179,22 @@ describeEngine('postgres', (serverUrl) => {
         '20260105000000_next',
       ]);
       expect(await journal(byDbkit.pool)).toEqual(await journal(byPrisma.pool));
+    }, 120_000);
+
+    it('waits for the advisory lock dbkit takes (PRISMA_MIGRATE_LOCK_KEY), so the two never apply at once', async () => {
+      const db = await database();
+      const holder = await db.pool.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
+        let settled = false;
+        const applying = prismaApply(db.prisma).finally(() => (settled = true));
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(settled).toBe(false);
+        await holder.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
+        expect(await applying).toEqual(Object.keys(FILES));
+      } finally {
+        holder.release();
+      }
     }, 120_000);
 
     it('records a failed migration in the same shape, and each refuses to go on after the other failed', async () => {
