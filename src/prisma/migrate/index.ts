@@ -1,4 +1,4 @@
-// Migrations without the Prisma CLI: apply Prisma-layout migrations and check for drift.
+// Migrations without the Prisma CLI: apply Prisma-layout migrations, report their status, create the next one with Prisma's Wasm schema engine, check for drift.
 export { applyMigrations, PRISMA_MIGRATE_LOCK_KEY } from './apply-migrations.js';
 export type { ApplyMigrationsOptions, ApplyMigrationsResult } from './apply-migrations.js';
 export { readMigrations, migrationChecksum } from './migration-files.js';
