@@ -20,3 +20,4 @@ export type {
   BackfillWriteResult,
   CheckpointStore,
 } from './backfill.js';
+export type { CreatedMigration, MigrationTarget } from './config.js';

@@ -39,8 +39,9 @@ export { createMigration, migrationStatus } from './migrate/index.js';
 export type {
   CreateMigrationOptions,
   CreateMigrationResult,
-  MigrationState,
-  MigrationStatus,
-  MigrationStatusEntry,
+  SqlMigrationStatus,
+  SqlMigrationStatusEntry,
   MigrationStatusOptions,
 } from './migrate/index.js';
+export { sqlTarget } from './migration-target.js';
+export type { SqlTargetOptions } from './migration-target.js';

@@ -20,9 +20,8 @@ export type {
 export { migrationChecksumMatches } from './migration-files.js';
 export { migrationStatus } from './migration-status.js';
 export type {
-  MigrationState,
-  MigrationStatus,
-  MigrationStatusEntry,
+  SqlMigrationStatus,
+  SqlMigrationStatusEntry,
   MigrationStatusOptions,
 } from './migration-status.js';
 export { mustRunOutsideTransaction, NO_TRANSACTION_MARKER, splitSqlStatements } from './sql-statements.js';

@@ -1,35 +1,41 @@
 // Read-only comparison of a migrations folder with the `_prisma_migrations` journal.
 import { migrationChecksumMatches, readMigrations } from './migration-files.js';
 import type { MigrationFile } from './migration-files.js';
+import type { MigrationState, MigrationStatus, MigrationStatusEntry } from '../../core/internal.js';
 import type { SqlSessionSource } from './sql-session.js';
 
-/** Where one migration stands. */
-export type MigrationState = 'applied' | 'pending' | 'failed' | 'changed' | 'missingLocally' | 'rolledBack';
-
-/** One migration, from the folder, the journal or both. All dates are ISO strings. */
-export interface MigrationStatusEntry {
-  name: string;
-  state: MigrationState;
+/**
+ * One SQL migration: core's status line plus what `_prisma_migrations` records. A migration whose
+ * every journal row is rolled back is `pending` again (a deploy applies it), with `rolledBackAt`.
+ *
+ * @example
+ * ```ts
+ * const failed = status.migrations.filter((m) => m.state === 'failed').map((m) => m.logs)
+ * ```
+ */
+export interface SqlMigrationStatusEntry extends MigrationStatusEntry {
   /** The checksum of the file on disk (absent for `missingLocally`). */
   fileChecksum?: string;
   /** The checksum recorded in the journal (absent for `pending`). */
   recordedChecksum?: string;
-  startedAt?: string;
-  finishedAt?: string | null;
-  rolledBackAt?: string | null;
+  rolledBackAt?: string;
   appliedStepsCount?: number;
   /** The error Prisma or dbkit recorded for a failed migration. */
-  logs?: string | null;
+  logs?: string;
 }
 
-/** What {@link migrationStatus} found; plain JSON. */
-export interface MigrationStatus {
-  /** Every migration is `applied`: nothing pending, failed, changed, rolled back or missing locally. */
-  upToDate: boolean;
+/**
+ * What {@link migrationStatus} found; plain JSON, in core's `MigrationStatus` shape.
+ *
+ * @example
+ * ```ts
+ * if (!status.hasJournal) console.log('no migration was ever applied here')
+ * ```
+ */
+export interface SqlMigrationStatus extends MigrationStatus {
   /** Whether `_prisma_migrations` exists. */
   hasJournal: boolean;
-  /** Folder migrations in name order, then those only in the journal. */
-  migrations: MigrationStatusEntry[];
+  migrations: SqlMigrationStatusEntry[];
 }
 
 /** Options of {@link migrationStatus}. */
@@ -59,38 +65,45 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function fromRows(name: string, rows: readonly JournalRow[], file?: MigrationFile): MigrationStatusEntry {
+function fromRows(name: string, rows: readonly JournalRow[], file?: MigrationFile): SqlMigrationStatusEntry {
   const fileChecksum = file?.checksum;
   const live = rows.filter((r) => r.rolled_back_at === null);
   const row = live.at(-1) ?? rows.at(-1);
   if (row === undefined)
     return { name, state: 'pending', ...(fileChecksum === undefined ? {} : { fileChecksum }) };
   let state: MigrationState;
-  if (live.length === 0) state = 'rolledBack';
+  if (live.length === 0) state = file === undefined ? 'missingLocally' : 'pending';
   else if (row.finished_at === null) state = 'failed';
   else if (file === undefined) state = 'missingLocally';
   else if (row.checksum !== file.checksum && !migrationChecksumMatches(file.sql, row.checksum))
     state = 'changed';
   else state = 'applied';
-  return {
+  const entry: SqlMigrationStatusEntry = {
     name,
     state,
     ...(fileChecksum === undefined ? {} : { fileChecksum }),
     recordedChecksum: row.checksum,
     startedAt: iso(row.started_at) ?? '',
-    finishedAt: iso(row.finished_at),
-    rolledBackAt: iso(row.rolled_back_at),
     appliedStepsCount: row.applied_steps_count,
-    logs: row.logs,
   };
+  const finishedAt = iso(row.finished_at);
+  if (finishedAt !== null) entry.finishedAt = finishedAt;
+  const rolledBackAt = iso(row.rolled_back_at);
+  if (rolledBackAt !== null) entry.rolledBackAt = rolledBackAt;
+  if (row.logs !== null) {
+    entry.logs = row.logs;
+    if (state === 'failed') entry.error = row.logs;
+  }
+  return entry;
 }
 
 /**
  * Lists every migration with its state, reading only: no lock is taken and nothing is created, so
  * it is safe to run against production while a deploy is under way. States: `applied`, `pending`
- * (in the folder, not in the journal), `failed` (started, never finished, not rolled back),
- * `changed` (the file's checksum differs from the recorded one, line endings aside, as Prisma judges), `missingLocally` (in the journal
- * only) and `rolledBack` (every journal row of it is marked rolled back; a deploy applies it again).
+ * (in the folder, not in the journal, or every journal row of it rolled back: `rolledBackAt` is
+ * set), `failed` (started, never finished, not rolled back), `changed` (the file's checksum
+ * differs from the recorded one, line endings aside, as Prisma judges) and `missingLocally` (in
+ * the journal only: a newer deploy applied it, so `upToDate` stays true).
  *
  * @example
  * ```ts
@@ -101,7 +114,7 @@ function fromRows(name: string, rows: readonly JournalRow[], file?: MigrationFil
 export async function migrationStatus(
   source: SqlSessionSource,
   options: MigrationStatusOptions,
-): Promise<MigrationStatus> {
+): Promise<SqlMigrationStatus> {
   const files = await readMigrations(options.dir);
   const table =
     options.schema === undefined
@@ -126,7 +139,10 @@ export async function migrationStatus(
     if (!onDisk.has(name)) migrations.push(fromRows(name, list));
   }
   return {
-    upToDate: migrations.every((m) => m.state === 'applied'),
+    engine: 'postgres',
+    target: options.schema ?? 'public',
+    // A migration only in the journal is one a newer deploy applied: this code can still run.
+    upToDate: migrations.every((m) => m.state === 'applied' || m.state === 'missingLocally'),
     hasJournal: rows !== undefined,
     migrations,
   };

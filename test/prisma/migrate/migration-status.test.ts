@@ -80,13 +80,16 @@ describeEngine('postgres', (serverUrl) => {
         '20260101000000_a': 'applied',
         '20260102000000_b': 'changed',
         '20260103000000_c': 'failed',
-        '20260104000000_d': 'rolledBack',
+        '20260104000000_d': 'pending',
         '20251231000000_gone': 'missingLocally',
       });
       const a = status.migrations[0];
       expect(a?.startedAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
       expect(a?.appliedStepsCount).toBe(1);
       expect(status.migrations.find((m) => m.state === 'failed')?.logs).toContain('Nope');
+      expect(status.migrations.find((m) => m.state === 'failed')?.error).toContain('Nope');
+      // Rolled back: pending again, and the journal's rollback time is kept.
+      expect(status.migrations.find((m) => m.name === '20260104000000_d')?.rolledBackAt).toMatch(/Z$/);
     });
 
     it('takes no lock: answers while another process holds the migration lock', async () => {
