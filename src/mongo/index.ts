@@ -60,3 +60,9 @@ export type {
   CreateUserCommand,
   AtlasCustomRole,
 } from './roles.js';
+export { deployMigrations, migrationStatus, resolveMigration } from './migrations.js';
+export type { MongoMigrationContext, MongoMigrationOptions } from './migrations.js';
+export { backfill } from './backfill.js';
+export type { MongoBackfillChange, MongoBackfillOptions, MongoBackfillTarget } from './backfill.js';
+export { migrateToCurrentSchema } from './schema-backfill.js';
+export type { SchemaMigrationOptions } from './schema-backfill.js';

@@ -75,3 +75,47 @@ export function runMongo<T>(
     describe === undefined ? undefined : { describe },
   );
 }
+
+/**
+ * @internal dbkit's own bookkeeping and batch work: the migration journal and lock, backfill
+ * checkpoints, and backfill pages. Every write is conditional (on `_id`, the lock's owner, or what
+ * the item still needs), so a resend after an unclear failure applies at most once.
+ *
+ * @example
+ * ```ts
+ * maintenanceOperations.backfillWrite.idempotent // true
+ * ```
+ */
+export const maintenanceOperations = declareOperations('mongodb', {
+  journalRead: { kind: 'read', idempotent: true, name: 'migrationJournal' },
+  journalLock: { kind: 'write', idempotent: true, name: 'migrationLock' },
+  // Resent after it was applied, the insert of a start record would fail on its own `_id`.
+  journalStart: { kind: 'write', idempotent: false, name: 'migrationJournal' },
+  journalWrite: { kind: 'write', idempotent: true, name: 'migrationJournal' },
+  checkpointWrite: { kind: 'write', idempotent: true, name: 'backfillCheckpoint' },
+  backfillRead: { kind: 'read', idempotent: true, name: 'backfillRead' },
+  // Each operation's filter includes what the item still needs: applied twice, it matches once.
+  backfillWrite: { kind: 'write', idempotent: true, name: 'backfillWrite' },
+});
+
+/** @internal The key of one maintenance operation. */
+export type MaintenanceOperation = keyof typeof maintenanceOperations;
+
+/**
+ * @internal Runs one maintenance operation through core's executor, like {@link runMongo}.
+ *
+ * @example
+ * ```ts
+ * await runMaintenance(ctx, 'journalRead', (signal) => ctx.collection.find({}, { signal }).toArray())
+ * ```
+ */
+export function runMaintenance<T>(
+  ctx: RepoContext,
+  operation: MaintenanceOperation,
+  fn: (signal: AbortSignal | undefined) => Promise<T>,
+  options: CallOptions = {},
+): Promise<T> {
+  const declared = maintenanceOperations[operation];
+  ctx.connection.assertOpen(declared.name);
+  return runOperation(ctx.executor, declared, ctx.definition.name, (signal) => fn(signal), options);
+}
