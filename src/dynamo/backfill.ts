@@ -156,7 +156,7 @@ async function writeOne(
   versioned: boolean,
   reads: readonly string[],
   call: CallOptions,
-): Promise<void> {
+): Promise<boolean> {
   const e = new Expr();
   const opts = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
     signal === undefined ? {} : { abortSignal: signal };
@@ -179,7 +179,7 @@ async function writeOne(
       call,
       { errors: { create: true } },
     );
-    return;
+    return true;
   }
   if ('delete' in change) {
     const cond = asRead(e, table, item, reads, versioned);
@@ -200,12 +200,12 @@ async function writeOne(
       call,
       { errors: {} },
     );
-    return;
+    return true;
   }
   const set = Object.entries(change.set ?? {}).filter(([, v]) => v !== undefined);
   const remove = change.remove ?? [];
   refuseKeyChange(table, [...set.map(([a]) => a), ...remove]);
-  if (set.length === 0 && remove.length === 0) return;
+  if (set.length === 0 && remove.length === 0) return false;
   const cond = asRead(e, table, item, [...set.map(([a]) => a), ...remove, ...reads], versioned);
   const sets = set.map(([a, v]) => `${e.name(a)} = ${e.value(v)}`);
   if (versioned) sets.push(`${e.name('version')} = ${e.name('version')} + ${e.value(1)}`);
@@ -231,6 +231,7 @@ async function writeOne(
     call,
     { errors: {} },
   );
+  return true;
 }
 
 async function pool<T>(
@@ -335,9 +336,8 @@ function source(runtime: Runtime, options: DynamoBackfillOptions): BackfillSourc
         const before = done.get(i);
         if (before !== undefined && !(typeof before === 'object' && 'repeat' in before)) return;
         try {
-          // A read-only view of an index's item may lack attributes: writes address the base item by key.
-          await writeOne(runtime, table, item, change, versioned, reads, call);
-          done.set(i, 'changed');
+          const wrote = await writeOne(runtime, table, item, change, versioned, reads, call);
+          done.set(i, wrote ? 'changed' : 'skipped');
         } catch (err) {
           if (isConditionFailure(err)) done.set(i, 'skipped');
           else if (isRepeat(err) && err instanceof Error) {

@@ -230,6 +230,22 @@ describeEngine('dynamodb', (endpoint) => {
     expect((await checkpoint('dry')).Item).toBeUndefined();
   });
 
+  it('counts an empty change (nothing to set or remove) as skipped, not changed', async () => {
+    const small = defineTable({
+      name: uniqueName('dbkit_backfill_empty'),
+      partitionKey: 'pk',
+      sortKey: 'sk',
+    });
+    await db.ensureTable(small);
+    try {
+      await populate(db, small.name, 'empty', 30);
+      const report = await backfill(db, { name: 'empty', source: small, transform: () => ({ set: {} }) });
+      expect(report).toMatchObject({ completed: true, scanned: 30, changed: 0, skipped: 30 });
+    } finally {
+      await db.deleteTable(small);
+    }
+  });
+
   it('never visits the journal or checkpoint items, and an entity source sees only its items', async () => {
     await db.document.send(
       new UpdateCommand({
