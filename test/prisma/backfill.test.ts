@@ -267,8 +267,10 @@ describeEngine('postgres', (serverUrl) => {
         }),
       );
       expect(stopped.completed).toBe(false);
-      const [row] = await query(`SELECT owner FROM _dbkit_backfills WHERE name = 'stopped'`);
+      const [row] = await query(`SELECT owner, checkpoint FROM _dbkit_backfills WHERE name = 'stopped'`);
       expect(row?.['owner']).toBe('');
+      // Saves are written at most every 100 ms; stopping writes the one kept back: the last page.
+      expect((row?.['checkpoint'] as { scanned?: number } | null)?.scanned).toBe(stopped.scanned);
       const started = performance.now();
       const resumed = await backfill(sqlSource(pool), lowerEmail('stopped', { batchSize: 1_000 }));
       expect(resumed).toMatchObject({ completed: true, resumed: true });

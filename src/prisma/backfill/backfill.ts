@@ -122,7 +122,7 @@ export async function backfill<Row extends SqlRow = SqlRow>(
         write: (changes: Parameters<typeof walk.write>[0]) => walk.write(changes),
         ...(mode === false ? {} : { estimate: () => walk.estimateWith(mode) }),
         // With `where`, the count covers only the rows that still need the work.
-        estimates: where === undefined ? ('all' as const) : ('remaining' as const),
+        estimates: where === 'TRUE' ? ('all' as const) : ('remaining' as const),
       };
       const transform =
         options.transform === undefined

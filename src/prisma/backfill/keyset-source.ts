@@ -23,9 +23,13 @@ export interface KeysetPlan {
 }
 
 interface RowMeta {
-  keys: string[];
-  /** md5 of the columns read, as text: the write applies only if they still hold these values. */
-  fingerprint: string;
+  /**
+   * The key columns as the driver returned them when exact (see EXACT), else as text: JSON-safe
+   * positions once `String`ed, cast back to the key's type by the UPDATE.
+   */
+  keys: unknown[];
+  /** The read (non-key) columns as read, for the UPDATE to check that they still hold these values. */
+  reads: unknown[];
 }
 
 // PostgreSQL allows 65 535 parameters per statement.
@@ -33,21 +37,45 @@ const MAX_PARAMS = 60_000;
 
 const q = quoteIdent;
 
+// Types whose value, as the driver returns it, goes back as a parameter unchanged: such a column is
+// compared with its own type. Any other (timestamps lose microseconds in a Date, jsonb numbers their
+// precision; json, xml and point have no equality) is read a second time as text and compared as text.
+const EXACT = /^(text|character varying(\(\d+\))?|uuid|integer|smallint|boolean|double precision|real)$/;
+
+const isArrayType = (type: string): boolean => type.endsWith(']');
+
+/** How the UPDATE checks that a read column still holds the value read. */
+interface ReadCheck {
+  column: ColumnInfo;
+  /** True: compared with the column's own type; false: compared as text. */
+  exact: boolean;
+}
+
 export function keysetSource(
   session: SqlSession,
   plan: KeysetPlan,
 ): BackfillSource<SqlRow, SqlRow> & { estimateWith(mode: 'count' | 'planner'): Promise<number | undefined> } {
   const meta = new WeakMap<SqlRow, RowMeta>();
   const keyList = plan.keys.map((k) => `t.${q(k.name)}`).join(', ');
-  const keyTuple = `(${keyList})`;
-  const fingerprintOf = `md5(ROW(${plan.columns.map((c) => `t.${q(c.name)}`).join(', ')})::text)`;
+  const keyTuple = plan.keys.length === 1 ? keyList : `(${keyList})`;
+  // Set-based writes evaluate their expressions on the row as it is: nothing to check.
+  const checks: ReadCheck[] =
+    plan.set === undefined
+      ? plan.columns
+          .filter((c) => !plan.keys.some((k) => k.name === c.name))
+          .map((column) => ({ column, exact: EXACT.test(column.type) }))
+      : [];
   const selectList = [
     ...plan.columns.map((c) => `t.${q(c.name)}`),
-    ...plan.keys.map((k, i) => `t.${q(k.name)}::text AS "__dbkit_k${i}"`),
-    // Set-based writes evaluate their expressions on the row as it is: no fingerprint needed.
-    plan.set === undefined ? `${fingerprintOf} AS "__dbkit_fp"` : `'' AS "__dbkit_fp"`,
+    // A key the driver returns exactly (an integer, a text) is read once; any other also as text.
+    ...plan.keys.flatMap((k, i) => (EXACT.test(k.type) ? [] : [`t.${q(k.name)}::text AS "__dbkit_k${i}"`])),
+    ...checks.flatMap((c, i) => (c.exact ? [] : [`t.${q(c.column.name)}::text AS "__dbkit_r${i}"`])),
   ].join(', ');
   const from = `${plan.table.sql} AS t`;
+  // Each key's value as the UPDATE is given it (typed) and as positions hold it (text, JSON-safe).
+  const keyValues = plan.keys.map((k, i) =>
+    EXACT.test(k.type) ? (row: SqlRow) => row[k.name] : (row: SqlRow) => row[`__dbkit_k${i}`],
+  );
 
   const read = async (_lane: number, after: unknown, limit: number): Promise<BackfillPage<SqlRow>> => {
     const params: unknown[] = [];
@@ -61,7 +89,8 @@ export function keysetSource(
         throw invalid('backfill.checkpoint', 'the stored position does not match the key of this backfill');
       }
       params.push(...after);
-      position = `${keyTuple} > (${plan.keys.map((k, i) => `$${i + 1}::${k.type}`).join(', ')}) AND `;
+      const bound = plan.keys.map((k, i) => `$${i + 1}::${k.type}`).join(', ');
+      position = `${keyTuple} > ${plan.keys.length === 1 ? bound : `(${bound})`} AND `;
     }
     params.push(limit);
     const rows = await session.query(
@@ -72,13 +101,17 @@ export function keysetSource(
       const item: SqlRow = {};
       for (const c of plan.columns) item[c.name] = row[c.name];
       meta.set(item, {
-        keys: plan.keys.map((_, i) => String(row[`__dbkit_k${i}`])),
-        fingerprint: String(row['__dbkit_fp']),
+        keys: keyValues.map((value) => value(row)),
+        // Kept apart from the item: the transform may change the object it is given.
+        reads: checks.map((c, i) => (c.exact ? row[c.column.name] : row[`__dbkit_r${i}`])),
       });
       return item;
     });
     const last = items.at(-1);
-    return { items, next: items.length < limit || last === undefined ? undefined : meta.get(last)?.keys };
+    return {
+      items,
+      next: items.length < limit || last === undefined ? undefined : meta.get(last)?.keys.map(String),
+    };
   };
 
   const paramOf = (column: ColumnInfo, value: unknown): unknown =>
@@ -86,7 +119,8 @@ export function keysetSource(
       ? JSON.stringify(value)
       : (value ?? null);
 
-  // One UPDATE for rows setting the same columns; returns how many rows it changed.
+  // One UPDATE for rows setting the same columns; returns how many rows it changed. Keys and read
+  // values travel typed (the key join uses the index), one array per column through unnest.
   const update = async (
     rows: { item: SqlRow; change: SqlRow }[],
     setColumns: readonly ColumnInfo[],
@@ -98,68 +132,65 @@ export function keysetSource(
       }
       return m;
     });
-    const fingerprinted = plan.set === undefined;
+    const rowMode = plan.set === undefined;
+    // Each value column of v: its name, its SQL type, and its value for row r.
+    const cells: { name: string; type: string; value: (r: number) => unknown }[] = [
+      ...plan.keys.map((k, i) => ({
+        name: `"__dbkit_k${i}"`,
+        type: k.type,
+        value: (r: number) => metas[r]?.keys[i],
+      })),
+      ...checks.map((c, i) => ({
+        name: `"__dbkit_r${i}"`,
+        type: c.exact ? c.column.type : 'text',
+        value: (r: number) => metas[r]?.reads[i] ?? null,
+      })),
+      ...(rowMode
+        ? setColumns.map((c, i) => ({
+            name: `"__dbkit_c${i}"`,
+            type: c.type,
+            value: (r: number) => paramOf(c, rows[r]?.change[c.name]),
+          }))
+        : []),
+    ];
     // One array parameter per column (unnest) plans fastest; a column that is itself an array cannot
     // go through unnest, which flattens, so those pages fall back to VALUES.
-    const unnestable = setColumns.every((c) => !c.type.endsWith(']'));
     const params: unknown[] = [];
     let rowsSql: string;
-    if (unnestable) {
-      const arrays: string[] = [];
-      const add = (values: unknown[], type: string): void => {
-        params.push(values);
-        arrays.push(`$${params.length}::${type}[]`);
-      };
-      plan.keys.forEach((_, i) => {
-        add(
-          metas.map((m) => m.keys[i]),
-          'text',
-        );
+    if (cells.every((c) => !isArrayType(c.type))) {
+      const arrays = cells.map((c) => {
+        params.push(rows.map((_, r) => c.value(r)));
+        return `$${params.length}::${c.type}[]`;
       });
-      if (fingerprinted) {
-        add(
-          metas.map((m) => m.fingerprint),
-          'text',
-        );
-        for (const c of setColumns)
-          add(
-            rows.map(({ change }) => paramOf(c, change[c.name])),
-            c.type,
-          );
-      }
       rowsSql = `unnest(${arrays.join(', ')})`;
     } else {
-      const p = (value: unknown, type: string): string => {
-        params.push(value);
-        return `$${params.length}::${type}`;
-      };
-      const tuples = rows.map(({ change }, r) => {
-        const m = metas[r] as RowMeta;
-        const cells = plan.keys.map((_, i) => p(m.keys[i], 'text'));
-        if (fingerprinted) {
-          cells.push(p(m.fingerprint, 'text'));
-          for (const c of setColumns) cells.push(p(paramOf(c, change[c.name]), c.type));
-        }
-        return `(${cells.join(', ')})`;
-      });
-      rowsSql = `(VALUES ${tuples.join(', ')})`;
+      const tuples = rows.map((_, r) =>
+        cells.map((c) => {
+          params.push(c.value(r));
+          return `$${params.length}::${c.type}`;
+        }),
+      );
+      rowsSql = `(VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')})`;
     }
-    const names = [
-      ...plan.keys.map((_, i) => `"__dbkit_k${i}"`),
-      ...(plan.set === undefined ? ['"__dbkit_fp"', ...setColumns.map((_, i) => `"__dbkit_c${i}"`)] : []),
+    const assignments = rowMode
+      ? setColumns.map((c, i) => `${q(c.name)} = v."__dbkit_c${i}"`)
+      : [...(plan.set ?? [])].map(([column, expression]) => `${q(column)} = (${expression})`);
+    const conditions = [
+      ...plan.keys.map((k, i) => `t.${q(k.name)} = v."__dbkit_k${i}"`),
+      ...checks.map((c, i) =>
+        c.exact
+          ? `t.${q(c.column.name)} IS NOT DISTINCT FROM v."__dbkit_r${i}"`
+          : `t.${q(c.column.name)}::text IS NOT DISTINCT FROM v."__dbkit_r${i}"`,
+      ),
+      `(${plan.where})`,
     ];
-    const assignments =
-      plan.set === undefined
-        ? setColumns.map((c, i) => `${q(c.name)} = v."__dbkit_c${i}"`)
-        : [...plan.set].map(([column, expression]) => `${q(column)} = (${expression})`);
-    const match = `${keyTuple} = (${plan.keys.map((k, i) => `v."__dbkit_k${i}"::${k.type}`).join(', ')})`;
-    const unchanged = plan.set === undefined ? ` AND ${fingerprintOf} = v."__dbkit_fp"` : '';
-    const result = await session.query(
-      `UPDATE ${from} SET ${assignments.join(', ')} FROM ${rowsSql} AS v(${names.join(', ')})
-        WHERE ${match}${unchanged} AND (${plan.where}) RETURNING 1`,
+    // The count comes back as one row, not one row per updated row.
+    const [result] = await session.query<{ n: number }>(
+      `WITH u AS (UPDATE ${from} SET ${assignments.join(', ')} FROM ${rowsSql} AS v(${cells.map((c) => c.name).join(', ')})
+        WHERE ${conditions.join(' AND ')} RETURNING 1) SELECT count(*)::int AS n FROM u`,
       params,
     );
-    return result.length;
+    return result?.n ?? 0;
   };
 
   const write = async (changes: { item: SqlRow; change: SqlRow }[]): Promise<BackfillWriteResult> => {
@@ -186,7 +217,10 @@ export function keysetSource(
       group.rows.push(entry);
     }
     for (const { columns, rows } of groups.values()) {
-      const perStatement = Math.max(1, Math.floor(MAX_PARAMS / (plan.keys.length + 1 + columns.length)));
+      const perStatement = Math.max(
+        1,
+        Math.floor(MAX_PARAMS / (plan.keys.length + checks.length + columns.length)),
+      );
       for (let i = 0; i < rows.length; i += perStatement) {
         const chunk = rows.slice(i, i + perStatement);
         await writeIsolating(chunk, columns, out);
@@ -220,7 +254,7 @@ export function keysetSource(
 
   const keyOf = (item: SqlRow | undefined): string => {
     const m = item === undefined ? undefined : meta.get(item);
-    return m === undefined ? '?' : m.keys.join(',');
+    return m === undefined ? '?' : m.keys.map(String).join(',');
   };
 
   const estimateWith = async (mode: 'count' | 'planner'): Promise<number | undefined> => {
