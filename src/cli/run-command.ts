@@ -1,5 +1,5 @@
 // What every config-driven command shares: exit codes, --json output, errors, interruption and closing connections.
-import { DbkitError } from '../core/errors.js';
+import type { DbkitError } from '../core/errors.js';
 import type { DbkitConfig } from '../core/config.js';
 import { loadDbkitConfig } from './config.js';
 import { UsageError } from './load-module.js';
@@ -31,8 +31,17 @@ export interface CommonFlags {
   json?: boolean;
 }
 
+// Structural, not instanceof: a config loaded through tsx may reach another copy of dbkit's modules.
+function isDbkitShaped(err: unknown): err is DbkitError {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<DbkitError>).code === 'string' &&
+    typeof (err as Partial<DbkitError>).kind === 'string'
+  );
+}
+
 function describe(err: unknown): { code: string; message: string } {
-  if (err instanceof DbkitError) return { code: err.code, message: err.message };
+  if (isDbkitShaped(err)) return { code: err.code, message: err.message };
   if (err instanceof UsageError) return { code: 'usage', message: err.message };
   return { code: 'error', message: err instanceof Error ? err.message : String(err) };
 }

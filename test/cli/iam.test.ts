@@ -1,40 +1,17 @@
 // `dbkit iam` as users run it: the built bin, a TypeScript config, output judged by a real IAM evaluator, exit codes.
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verdict } from '../security/simulate.js';
+import { dbkit as run, ensureBuilt } from './built-bin.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = `${root}dist/cli/main.js`;
 const config = 'test/security/iam-config.ts';
-const SOURCES = [
-  'src/cli/main.ts',
-  'src/cli/iam-command.ts',
-  'src/dynamo/iam-policy.ts',
-  'src/mongo/roles.ts',
-  'src/dynamo/table-settings.ts',
-];
 
-/** Runs the built bin; resolves with its exit code and output, whatever the code. */
+/** Runs the built bin's `iam` command; resolves with its exit code and output, whatever the code. */
 function dbkit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, 'iam', ...args], { cwd: root }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
-    });
-  });
+  return run(['iam', ...args]);
 }
 
 describe('dbkit iam (built bin)', () => {
-  beforeAll(() => {
-    // Build only when dist is missing or older than the command's sources: a build takes ~20 s.
-    const built =
-      existsSync(bin) && existsSync(`${root}dist/cli/iam-command.js`)
-        ? statSync(`${root}dist/cli/iam-command.js`).mtimeMs
-        : 0;
-    if (SOURCES.some((s) => statSync(`${root}${s}`).mtimeMs > built))
-      execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
-  }, 180_000);
+  beforeAll(ensureBuilt, 180_000);
 
   it('prints the tables as CloudFormation, protected and recoverable, with their GSIs and TTL', async () => {
     const out = await dbkit('--config', config, '--tables', '--format', 'cloudformation');
