@@ -52,7 +52,10 @@ export interface DynamoBackfillOptions extends BackfillRunOptions {
   transform(item: Record<string, unknown>): BackfillChange | undefined | Promise<BackfillChange | undefined>;
   /** Parallel Scan segments, each a lane with its own checkpointed position. Default 4. */
   segments?: number | undefined;
-  /** Walk one partition with a Query instead of scanning: the partition key value, of the table or of `index`. */
+  /**
+   * Walk one partition with a Query instead of scanning: the partition key value, of the table or of
+   * `index` (whose projection must hold every attribute `transform` and the write conditions read).
+   */
   query?: { partitionKey: string; index?: string | undefined } | undefined;
   /**
    * Attributes `transform` reads besides those it changes: the write is conditioned on their read
@@ -269,10 +272,13 @@ function source(runtime: Runtime, options: DynamoBackfillOptions): BackfillSourc
     lanes,
     async read(lane, after, limit) {
       const e = new Expr();
+      // dbkit's own items: filtered out by the Scan, and after a Query (whose filter may not name a key attribute).
       const filter =
-        entity === undefined
-          ? `NOT begins_with(${e.name(table.partitionKey)}, ${e.value(reservedPrefix)})`
-          : `${e.name(table.entityAttribute)} = ${e.value(entity.name)}`;
+        entity !== undefined
+          ? `${e.name(table.entityAttribute)} = ${e.value(entity.name)}`
+          : options.query === undefined
+            ? `NOT begins_with(${e.name(table.partitionKey)}, ${e.value(reservedPrefix)})`
+            : undefined;
       const start = after === undefined || after === null ? {} : { ExclusiveStartKey: after as Item };
       const out =
         options.query === undefined
@@ -287,7 +293,7 @@ function source(runtime: Runtime, options: DynamoBackfillOptions): BackfillSourc
                     Limit: limit,
                     Segment: lane,
                     TotalSegments: lanes,
-                    FilterExpression: filter,
+                    ...(filter === undefined ? {} : { FilterExpression: filter }),
                     ConsistentRead: true,
                     ...start,
                     ...e.params(),
@@ -321,11 +327,10 @@ function source(runtime: Runtime, options: DynamoBackfillOptions): BackfillSourc
                 call,
               );
             })();
-      const items = (out.Items ?? []) as Item[];
-      return {
-        items: entity === undefined ? items : items.filter((i) => entity.owns(i)),
-        next: out.LastEvaluatedKey,
-      };
+      const items = ((out.Items ?? []) as Item[]).filter((i) =>
+        entity === undefined ? !String(i[table.partitionKey]).startsWith(reservedPrefix) : entity.owns(i),
+      );
+      return { items, next: out.LastEvaluatedKey };
     },
     async write(changes): Promise<BackfillWriteResult> {
       let memo = settled.get(changes);

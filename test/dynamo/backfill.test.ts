@@ -246,6 +246,43 @@ describeEngine('dynamodb', (endpoint) => {
     }
   });
 
+  it('walks one partition with a Query (table or GSI) instead of scanning', async () => {
+    const indexed = defineTable({
+      name: uniqueName('dbkit_backfill_query'),
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      indexes: { byGroup: { partitionKey: 'group', sortKey: 'pk' } },
+    });
+    await db.ensureTable(indexed);
+    try {
+      await populate(db, indexed.name, 'q', 60, (i) => ({ group: `g${i % 3}` }));
+      const seen: string[] = [];
+      const report = await backfill(db, {
+        name: 'query-gsi',
+        source: indexed,
+        query: { index: 'byGroup', partitionKey: 'g1' },
+        batchSize: 7,
+        transform: (item) => {
+          seen.push(String(item.pk));
+          return { set: { touched: true } };
+        },
+      });
+      expect(report).toMatchObject({ completed: true, scanned: 20, changed: 20 });
+      const items = await all(db, indexed.name, 'q');
+      expect(items.filter((i) => i.touched === true).every((i) => i.group === 'g1')).toBe(true);
+      expect(items.filter((i) => i.touched === true)).toHaveLength(20);
+      const one = await backfill(db, {
+        name: 'query-table',
+        source: indexed,
+        query: { partitionKey: 'q#5' },
+        transform: () => ({ set: { single: true } }),
+      });
+      expect(one).toMatchObject({ completed: true, scanned: 1, changed: 1 });
+    } finally {
+      await db.deleteTable(indexed);
+    }
+  });
+
   it('never visits the journal or checkpoint items, and an entity source sees only its items', async () => {
     await db.document.send(
       new UpdateCommand({

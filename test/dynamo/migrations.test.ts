@@ -142,6 +142,35 @@ describeEngine('dynamodb', (endpoint) => {
     }
   });
 
+  it('gives a migration the client, its table, and backfill and syncTable bound to the client', async () => {
+    const Thing = defineEntity(table, {
+      name: 'Tagged',
+      schema: z.object({ id: z.string(), tag: z.string().optional() }),
+      key: { pk: 'TAGGED#{id}', sk: 'A' },
+    });
+    for (let i = 0; i < 12; i++) await db.entity(Thing).put({ id: `t${i}` });
+    const migration: Migration<DynamoMigrationContext> = {
+      name: '20261203000000_tag_things',
+      checksum: migrationChecksumOf('tag'),
+      up: async (ctx, run) => {
+        const sync = await ctx.syncTable(ctx.table);
+        expect(sync.created).toBe(false);
+        const report = await ctx.backfill({
+          name: run.name,
+          source: Thing,
+          signal: run.signal,
+          transform: (item) => (item.tag === undefined ? { set: { tag: 'v2' } } : undefined),
+        });
+        expect(report.changed).toBe(12);
+      },
+    };
+    expect((await deployMigrations(db, { table, migrations: [migration] })).applied).toEqual([
+      migration.name,
+    ]);
+    const page = await db.scan(Thing, { allowScan: true });
+    expect(page.items.every((t) => t.tag === 'v2')).toBe(true);
+  });
+
   it('keeps the journal out of entity scans and queries', async () => {
     const Thing = defineEntity(table, {
       name: 'Thing',
