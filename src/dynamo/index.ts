@@ -72,3 +72,5 @@ export { syncTable } from './sync-table.js';
 export type { SyncTableOptions, TableSyncReport } from './sync-table.js';
 export { diffTable } from './table-diff.js';
 export type { TableDrift, TableDriftKind, TablePlan } from './table-diff.js';
+export { dynamoTarget } from './migration-target.js';
+export type { DynamoTargetOptions } from './migration-target.js';

@@ -1,6 +1,6 @@
 // Migrations on DynamoDB Local: two deployers at once apply each migration once; an edited applied migration is refused; a failed one blocks until resolved; the journal stays out of entity reads.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +12,7 @@ import {
   defineEntity,
   defineTable,
   deployMigrations,
+  dynamoTarget,
   migrationStatus,
   resolveMigration,
 } from '../../src/dynamo/index.js';
@@ -184,6 +185,34 @@ describeEngine('dynamodb', (endpoint) => {
     const journal = raw.items.filter((i) => String(i.pk).startsWith('_dbkit#'));
     expect(journal.length).toBeGreaterThan(0);
     expect(journal.every((i) => i._entity === '_dbkit')).toBe(true);
+  });
+
+  it('dynamoTarget (dbkit.config.ts) creates a .ts migration, loads it through tsx, deploys, reports and syncs', async () => {
+    const targetDir = await mkdtemp(join(root, '.dbkit', 'dynamo-target-'));
+    const other = defineTable({ name: uniqueName('dbkit_target'), partitionKey: 'pk', sortKey: 'sk' });
+    const target = dynamoTarget({ table: other, dir: targetDir, client: { local: endpoint } });
+    try {
+      const sync = (await target.syncSchema?.({ dryRun: false })) as { created: boolean }[];
+      expect(sync.map((r) => r.created)).toEqual([true]);
+      const created = await target.createMigration('Add status!');
+      expect(created.path).toMatch(/\d{14}_add_status\.ts$/u);
+      expect(await readFile(created.path ?? '', 'utf8')).toContain('DynamoMigrationContext');
+      await writeFile(
+        created.path ?? '',
+        counting.replace(
+          'export async function up(ctx, run)',
+          'export async function up(ctx: any, run: { name: string })',
+        ),
+      );
+      expect((await target.migrationStatus()).migrations.map((m) => m.state)).toEqual(['pending']);
+      const result = await target.deployMigrations();
+      expect(result.applied).toHaveLength(1);
+      expect((await target.migrationStatus()).upToDate).toBe(true);
+    } finally {
+      await target.close();
+      await rm(targetDir, { recursive: true, force: true });
+      await db.deleteTable(other);
+    }
   });
 
   it('refuses a journal table without a sort key, saying why', async () => {
