@@ -4,7 +4,14 @@ import { seedDemo } from './seed.js';
 import { engineFromEnv, openStore } from './stores/index.js';
 
 const engine = engineFromEnv();
-const store = await openStore(engine);
+// Against a server the schema is a deploy step (`npm run migrate`), never done at start-up; the
+// in-process PGlite demo prepares its own database.
+const store = await openStore(engine, process.env, engine === 'pglite' ? 'apply' : 'verify').catch(
+  (err: unknown) => {
+    process.stderr.write(`dbkit example: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
 const inMemory = engine === 'pglite' && !process.env.DBKIT_PGLITE_DIR;
 const demo = await seedDemo(store, { uniqueEmails: !inMemory });
 const sweeper = setInterval(() => void store.sweepSessions(), 60_000).unref();

@@ -8,6 +8,8 @@ import type { CommonFlags } from './run-command.js';
 
 interface MigrateFlags extends CommonFlags {
   lockTimeout?: string;
+  /** Commander's `--no-sync`: false when given. */
+  sync?: boolean;
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -75,14 +77,22 @@ export function migrateCommand(): Command {
 
   migrate.addCommand(
     common(new Command('deploy'))
-      .description('Apply pending migrations in order, each once, under the engine lock')
+      .description(
+        'Create declared tables, GSIs, TTL and indexes that are missing (as `dbkit sync`), then apply pending migrations in order, each once, under the engine lock',
+      )
       .option('--lock-timeout <ms>', 'how long to wait for another deploy (default 60000)')
+      .option('--no-sync', 'skip the table / index sync before the migrations')
       .action(async (flags: MigrateFlags) => {
         await runWithConfig('migrate deploy', flags, async (config, signal) => {
           const lockTimeoutMs = positiveInt(flags.lockTimeout, '--lock-timeout');
-          const results: Record<string, DeployResult> = {};
+          const results: Record<string, DeployResult & { sync?: unknown }> = {};
           const lines: string[] = [];
           for (const [name, target] of selectTargets(config, flags.target)) {
+            // Tables and indexes first: DynamoDB's journal lives in the table, and migrations use indexes.
+            const sync =
+              flags.sync !== false && target.syncSchema !== undefined
+                ? await target.syncSchema({ dryRun: false })
+                : undefined;
             const result = await target.deployMigrations({
               lockTimeoutMs,
               signal,
@@ -91,7 +101,7 @@ export function migrateCommand(): Command {
                   process.stderr.write(`${name}: applying ${e.name} (${e.index + 1}/${e.total})\n`);
               },
             });
-            results[name] = result;
+            results[name] = sync === undefined ? result : { ...result, sync };
             lines.push(
               `${name}: ${result.applied.length === 0 ? 'nothing to apply' : `applied ${result.applied.join(', ')}`}` +
                 (result.missingLocally.length > 0

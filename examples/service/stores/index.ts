@@ -28,14 +28,20 @@ function required(env: NodeJS.ProcessEnv, name: string, engine: EngineKind): str
 
 /**
  * Opens the store for an engine, reading its connection from the environment (`DATABASE_URL`,
- * `DYNAMODB_ENDPOINT`, `MONGODB_URI`). Each engine module is loaded only when chosen.
+ * `DYNAMODB_ENDPOINT`, `MONGODB_URI`). Each engine module is loaded only when chosen. With
+ * `schema: 'verify'` (what `npm start` uses on a server) it refuses to open a database, table or
+ * collection set whose schema was not deployed by `npm run migrate`; `apply` (tests) prepares it.
  *
  * @example
  * ```ts
  * const store = await openStore('pglite')
  * ```
  */
-export async function openStore(engine: EngineKind, env: NodeJS.ProcessEnv = process.env): Promise<Store> {
+export async function openStore(
+  engine: EngineKind,
+  env: NodeJS.ProcessEnv = process.env,
+  schema: 'apply' | 'verify' = 'apply',
+): Promise<Store> {
   switch (engine) {
     case 'pglite': {
       const { openPrismaStore } = await import('./prisma-store.js');
@@ -46,7 +52,7 @@ export async function openStore(engine: EngineKind, env: NodeJS.ProcessEnv = pro
     }
     case 'postgres': {
       const { openPrismaStore } = await import('./prisma-store.js');
-      return openPrismaStore({ engine: 'postgres', url: required(env, 'DATABASE_URL', engine) });
+      return openPrismaStore({ engine: 'postgres', url: required(env, 'DATABASE_URL', engine), schema });
     }
     case 'dynamo': {
       const { openDynamoStore } = await import('./dynamo-store.js');

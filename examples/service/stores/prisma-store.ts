@@ -6,13 +6,14 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { ConflictError, NotFoundError, isDbkitError } from 'dbkit';
 import type { CursorCodec } from 'dbkit';
-import { applyMigrations, createPrisma, defaultPoolTimeouts, sqlSource } from 'dbkit/prisma';
+import { applyMigrations, createPrisma, defaultPoolTimeouts, migrationStatus, sqlSource } from 'dbkit/prisma';
 import { PrismaClient } from '../prisma/generated/client/client.js';
 import type { Account, Comment, Post, Session, Transfer, User } from '../domain.js';
 import type { Store } from '../store.js';
 import { insufficientFunds, replayTransfer, reportOrder } from './shared.js';
 
-const migrations = join(import.meta.dirname, '..', 'prisma', 'migrations');
+/** The example's Prisma migrations folder (what `npm run migrate` deploys). */
+export const migrations = join(import.meta.dirname, '..', 'prisma', 'migrations');
 let instance = 0;
 
 /** Where a Prisma store runs. */
@@ -24,6 +25,12 @@ export type PrismaStoreOptions = (
    * twice that. PostgreSQL cancels a statement, and `pg` stops waiting for one, just before it.
    */
   timeoutMs?: number;
+  /**
+   * `apply` (default: tests, the in-process demo) migrates the database itself; `verify` only
+   * checks that every migration was deployed (`npm run migrate`) and refuses to open otherwise, as
+   * a service against a server should.
+   */
+  schema?: 'apply' | 'verify';
 };
 
 const iso = (d: Date): string => d.toISOString();
@@ -67,6 +74,24 @@ const toTransfer = (t: Omit<Transfer, 'createdAt'> & { createdAt: Date }): Trans
 });
 const addressesOrdered = { addresses: { orderBy: { position: 'asc' as const } } };
 
+/** Refuses to start on a database whose migrations were not deployed, saying what to run. */
+async function verifyMigrated(pool: pg.Pool): Promise<void> {
+  let status;
+  try {
+    status = await migrationStatus(sqlSource(pool), { dir: migrations });
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  if (status.upToDate) return;
+  await pool.end();
+  const waiting = status.migrations.filter((m) => m.state !== 'applied' && m.state !== 'missingLocally');
+  throw new Error(
+    `the database is not migrated: ${waiting.map((m) => `${m.name} (${m.state})`).join(', ')}. ` +
+      'Deploy first with `npm run migrate -- --target postgres` (dbkit migrate deploy); the service never migrates at start-up.',
+  );
+}
+
 /**
  * Opens the store: migrates the database with dbkit's applier, then builds one managed client.
  *
@@ -96,7 +121,8 @@ export async function openPrismaStore(options: PrismaStoreOptions, cursors?: Cur
       statement_timeout: Math.round(budget * 0.8),
       query_timeout: Math.round(budget * 0.9),
     });
-    await applyMigrations(sqlSource(pool), { dir: migrations });
+    if (options.schema === 'verify') await verifyMigrated(pool);
+    else await applyMigrations(sqlSource(pool), { dir: migrations });
     adapter = new PrismaPg(pool);
     const p = pool;
     close = () => p.end();
