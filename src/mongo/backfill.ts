@@ -110,12 +110,22 @@ function conditionOf(plan: BackfillPlan, doc: Document, replacement: boolean): D
   return Object.keys(plan.needsWork).length === 0 ? condition : { ...condition, $and: [plan.needsWork] };
 }
 
+// A replacement is written as `$set` of its fields and `$unset` of the fields it dropped, so a field
+// another writer added after the read (which the condition cannot see) is kept, not overwritten.
+function replacementUpdate(doc: Document, change: Document): Document {
+  const { _id: _ignored, ...fields } = change;
+  const dropped = Object.keys(doc).filter((k) => k !== '_id' && !(k in fields));
+  const update: Document = {};
+  if (Object.keys(fields).length > 0) update.$set = fields;
+  if (dropped.length > 0) update.$unset = Object.fromEntries(dropped.map((k) => [k, '']));
+  // A replacement by nothing but `_id` of a document that has nothing else: set `_id` to itself.
+  return Object.keys(update).length > 0 ? update : { $set: { _id: doc._id as unknown } };
+}
+
 function operationOf(plan: BackfillPlan, doc: Document, change: Document): AnyBulkWriteOperation {
-  if (isUpdate(change, plan.ctx.definition.name)) {
-    return { updateOne: { filter: conditionOf(plan, doc, false), update: change } };
-  }
-  const { _id: _ignored, ...replacement } = change;
-  return { replaceOne: { filter: conditionOf(plan, doc, true), replacement } };
+  const replacement = !isUpdate(change, plan.ctx.definition.name);
+  const update = replacement ? replacementUpdate(doc, change) : change;
+  return { updateOne: { filter: conditionOf(plan, doc, replacement), update } };
 }
 
 function keyOf(doc: Document): string {
@@ -223,7 +233,9 @@ function isRepository(target: unknown): target is MongoRepository<CollectionDefi
  * one unordered `bulkWrite` per page, at most `itemsPerSecond`. Each write applies only if the
  * document still matches `filter` and did not change since it was read (same `version` on a
  * versioned collection, same `schemaVersion`; a whole-document replacement also needs every field
- * unchanged): a concurrent application write wins and the document is counted as skipped. Progress
+ * it read unchanged, and is written as `$set` of its fields and `$unset` of those it dropped, so a
+ * field added meanwhile is kept): a concurrent application write wins and the document is counted
+ * as skipped. Progress
  * is checkpointed in `dbkit_backfills` after every page, so a run that is stopped or killed
  * resumes after the last saved page (`name` identifies it); one with `dryRun` writes nothing.
  * Transient and network errors are repeated (safe: every write is conditional). A backfill does

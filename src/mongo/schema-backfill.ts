@@ -24,8 +24,9 @@ export interface SchemaMigrationOptions extends Omit<BackfillRunOptions, 'name'>
 /**
  * The batch migration of lazy schema evolution: reads every document whose `schemaVersion` is
  * older than the collection's (or missing), runs the collection's `upgrade` on it, stamps the
- * current `schemaVersion` and replaces it, in `_id` order with a checkpoint (resumable, rate
- * limited, dry run: see {@link backfill}). Each replace applies only while the document is as read
+ * current `schemaVersion` and writes it back (`$set` of its fields, `$unset` of those it dropped), in
+ * `_id` order with a checkpoint (resumable, rate limited, dry run: see {@link backfill}). Each write
+ * applies only while the document is as read
  * (same `schemaVersion`, and the same `version` on a versioned collection, otherwise the same
  * fields), so a document the application updated meanwhile (which upgrades it) is skipped, never
  * overwritten. Afterwards `updateMany` and bulk updates accept the whole collection again.
