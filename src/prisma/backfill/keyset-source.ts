@@ -22,14 +22,25 @@ export interface KeysetPlan {
   set: ReadonlyMap<string, string> | undefined;
 }
 
-interface RowMeta {
+/** The page last read, column by column (no object per row: a page is on the hot path). */
+interface Page {
+  items: SqlRow[];
   /**
-   * The key columns as the driver returned them when exact (see EXACT), else as text: JSON-safe
-   * positions once `String`ed, cast back to the key's type by the UPDATE.
+   * Per key column, its values as the driver returned them when exact (see EXACT), else as text:
+   * JSON-safe positions once `String`ed, cast back to the key's type by the UPDATE.
    */
-  keys: unknown[];
-  /** The read (non-key) columns as read, for the UPDATE to check that they still hold these values. */
-  reads: unknown[];
+  keys: unknown[][];
+  /**
+   * Per read (non-key) column, its values as read, for the UPDATE to check that rows still hold
+   * them; kept apart from the items, which the transform may change.
+   */
+  reads: unknown[][];
+}
+
+/** A change to write and the index of its row in the page. */
+interface Entry {
+  change: SqlRow;
+  at: number;
 }
 
 // PostgreSQL allows 65 535 parameters per statement.
@@ -55,7 +66,7 @@ export function keysetSource(
   session: SqlSession,
   plan: KeysetPlan,
 ): BackfillSource<SqlRow, SqlRow> & { estimateWith(mode: 'count' | 'planner'): Promise<number | undefined> } {
-  const meta = new WeakMap<SqlRow, RowMeta>();
+  let page: Page = { items: [], keys: [], reads: [] };
   const keyList = plan.keys.map((k) => `t.${q(k.name)}`).join(', ');
   const keyTuple = plan.keys.length === 1 ? keyList : `(${keyList})`;
   // Set-based writes evaluate their expressions on the row as it is: nothing to check.
@@ -72,6 +83,7 @@ export function keysetSource(
     ...checks.flatMap((c, i) => (c.exact ? [] : [`t.${q(c.column.name)}::text AS "__dbkit_r${i}"`])),
   ].join(', ');
   const from = `${plan.table.sql} AS t`;
+  const internalColumns = selectList.includes('"__dbkit_');
   // Each key's value as the UPDATE is given it (typed) and as positions hold it (text, JSON-safe).
   const keyValues = plan.keys.map((k, i) =>
     EXACT.test(k.type) ? (row: SqlRow) => row[k.name] : (row: SqlRow) => row[`__dbkit_k${i}`],
@@ -97,60 +109,60 @@ export function keysetSource(
       `SELECT ${selectList} FROM ${from} WHERE ${position}(${plan.where}) ORDER BY ${keyList} LIMIT $${params.length}`,
       params,
     );
-    const items = rows.map((row) => {
-      const item: SqlRow = {};
-      for (const c of plan.columns) item[c.name] = row[c.name];
-      meta.set(item, {
-        keys: keyValues.map((value) => value(row)),
-        // Kept apart from the item: the transform may change the object it is given.
-        reads: checks.map((c, i) => (c.exact ? row[c.column.name] : row[`__dbkit_r${i}`])),
-      });
-      return item;
-    });
-    const last = items.at(-1);
+    page = {
+      // The driver's rows are the items when they hold only the columns asked for.
+      items: internalColumns
+        ? rows.map((row) => {
+            const item: SqlRow = {};
+            for (const c of plan.columns) item[c.name] = row[c.name];
+            return item;
+          })
+        : rows,
+      keys: keyValues.map((value) => rows.map(value)),
+      reads: checks.map((c, i) => {
+        const name = c.exact ? c.column.name : `__dbkit_r${i}`;
+        return rows.map((row) => row[name]);
+      }),
+    };
+    const last = rows.length - 1;
     return {
-      items,
-      next: items.length < limit || last === undefined ? undefined : meta.get(last)?.keys.map(String),
+      items: page.items,
+      next: rows.length < limit || last < 0 ? undefined : page.keys.map((column) => String(column[last])),
     };
   };
 
-  const paramOf = (column: ColumnInfo, value: unknown): unknown =>
-    value !== null && value !== undefined && /^jsonb?$/.test(column.type)
-      ? JSON.stringify(value)
-      : (value ?? null);
+  // jsonb parameters go as JSON text (the driver would send a JS array as a PostgreSQL array).
+  const toParam = (column: ColumnInfo): ((value: unknown) => unknown) =>
+    /^jsonb?$/.test(column.type)
+      ? (value) => (value === null || value === undefined ? null : JSON.stringify(value))
+      : (value) => value ?? null;
 
   // One UPDATE for rows setting the same columns; returns how many rows it changed. Keys and read
   // values travel typed (the key join uses the index), one array per column through unnest.
-  const update = async (
-    rows: { item: SqlRow; change: SqlRow }[],
-    setColumns: readonly ColumnInfo[],
-  ): Promise<number> => {
-    const metas = rows.map(({ item }) => {
-      const m = meta.get(item);
-      if (m === undefined) {
-        throw invalid('backfill.item', 'the transform must be given rows read by this backfill');
-      }
-      return m;
-    });
+  const update = async (rows: Entry[], setColumns: readonly ColumnInfo[]): Promise<number> => {
+    const { keys, reads } = page;
     const rowMode = plan.set === undefined;
     // Each value column of v: its name, its SQL type, and its value for row r.
     const cells: { name: string; type: string; value: (r: number) => unknown }[] = [
       ...plan.keys.map((k, i) => ({
         name: `"__dbkit_k${i}"`,
         type: k.type,
-        value: (r: number) => metas[r]?.keys[i],
+        value: (r: number) => keys[i]?.[rows[r]?.at ?? -1],
       })),
       ...checks.map((c, i) => ({
         name: `"__dbkit_r${i}"`,
         type: c.exact ? c.column.type : 'text',
-        value: (r: number) => metas[r]?.reads[i] ?? null,
+        value: (r: number) => reads[i]?.[rows[r]?.at ?? -1] ?? null,
       })),
       ...(rowMode
-        ? setColumns.map((c, i) => ({
-            name: `"__dbkit_c${i}"`,
-            type: c.type,
-            value: (r: number) => paramOf(c, rows[r]?.change[c.name]),
-          }))
+        ? setColumns.map((c, i) => {
+            const param = toParam(c);
+            return {
+              name: `"__dbkit_c${i}"`,
+              type: c.type,
+              value: (r: number) => param(rows[r]?.change[c.name]),
+            };
+          })
         : []),
     ];
     // One array parameter per column (unnest) plans fastest; a column that is itself an array cannot
@@ -193,16 +205,48 @@ export function keysetSource(
     return result?.n ?? 0;
   };
 
+  // The page index of each item: the runner hands back the page's items in order, so a pointer
+  // walks them; an item out of order is looked up, one not of this page refused.
+  const indexesOf = (changes: readonly { item: SqlRow }[]): number[] => {
+    const { items } = page;
+    let next = 0;
+    return changes.map(({ item }) => {
+      const at = items[next] === item ? next : items.indexOf(item);
+      if (at === -1) {
+        throw invalid('backfill.item', 'the transform must be given rows read by this backfill');
+      }
+      next = at + 1;
+      return at;
+    });
+  };
+
   const write = async (changes: { item: SqlRow; change: SqlRow }[]): Promise<BackfillWriteResult> => {
     const out: BackfillWriteResult = { changed: 0, skipped: 0, failures: [] };
-    const groups = new Map<string, { columns: ColumnInfo[]; rows: { item: SqlRow; change: SqlRow }[] }>();
-    for (const entry of changes) {
-      const names = plan.set === undefined ? Object.keys(entry.change).sort() : [];
-      if (plan.set === undefined && names.length === 0) {
-        out.skipped++;
-        continue;
+    const groups = new Map<string, { columns: ColumnInfo[]; rows: Entry[] }>();
+    const indexes = indexesOf(changes);
+    // Changes setting the same columns (usually all of them) share a group: the names are sorted
+    // and joined only when they differ from the previous change's.
+    let previous: string[] = [];
+    let previousId = '[]';
+    changes.forEach(({ change }, n) => {
+      const entry: Entry = { change, at: indexes[n] ?? -1 };
+      let id = '';
+      let names: string[] = [];
+      if (plan.set === undefined) {
+        names = Object.keys(change);
+        if (names.length === 0) {
+          out.skipped++;
+          return;
+        }
+        if (names.length === previous.length && names.every((name, i) => name === previous[i])) {
+          id = previousId;
+        } else {
+          previous = names;
+          names = [...names].sort();
+          id = JSON.stringify(names);
+          previousId = id;
+        }
       }
-      const id = JSON.stringify(names);
       let group = groups.get(id);
       if (group === undefined) {
         const columns = names.map((n) => columnOf(plan.table, n));
@@ -215,7 +259,7 @@ export function keysetSource(
         groups.set(id, group);
       }
       group.rows.push(entry);
-    }
+    });
     for (const { columns, rows } of groups.values()) {
       const perStatement = Math.max(
         1,
@@ -232,7 +276,7 @@ export function keysetSource(
   // A row the database refuses (a check, a type) fails alone: a refused chunk is split in halves
   // until the refused rows are isolated and reported; the others are written.
   const writeIsolating = async (
-    chunk: { item: SqlRow; change: SqlRow }[],
+    chunk: Entry[],
     columns: readonly ColumnInfo[],
     out: BackfillWriteResult,
   ): Promise<void> => {
@@ -243,7 +287,7 @@ export function keysetSource(
     } catch (err) {
       if (isTransient(err)) throw err;
       if (chunk.length === 1) {
-        out.failures.push({ key: keyOf(chunk[0]?.item), reason: messageOf(err) });
+        out.failures.push({ key: keyOf(chunk[0]), reason: messageOf(err) });
         return;
       }
       const half = Math.ceil(chunk.length / 2);
@@ -252,10 +296,8 @@ export function keysetSource(
     }
   };
 
-  const keyOf = (item: SqlRow | undefined): string => {
-    const m = item === undefined ? undefined : meta.get(item);
-    return m === undefined ? '?' : m.keys.map(String).join(',');
-  };
+  const keyOf = (entry: Entry | undefined): string =>
+    entry === undefined ? '?' : page.keys.map((column) => String(column[entry.at])).join(',');
 
   const estimateWith = async (mode: 'count' | 'planner'): Promise<number | undefined> => {
     if (mode === 'count') {
