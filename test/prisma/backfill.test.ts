@@ -357,6 +357,28 @@ describeEngine('postgres', (serverUrl) => {
       );
     });
 
+    it('walks a timestamptz and bigint key: keys the driver cannot return exactly travel as text', async () => {
+      await query('DROP TABLE IF EXISTS evs');
+      await query(
+        'CREATE TABLE evs (at timestamptz NOT NULL, seq bigint NOT NULL, v text, PRIMARY KEY (at, seq))',
+      );
+      await query(
+        `INSERT INTO evs SELECT '2026-01-01 00:00:00.000001+00'::timestamptz + (g / 2) * interval '1 us', 9007199254740993 + g, NULL
+           FROM generate_series(1, 300) g`,
+      );
+      const report = await backfill(sqlSource(pool), {
+        name: 'evs',
+        table: 'evs',
+        key: ['at', 'seq'],
+        where: 'v IS NULL',
+        columns: ['seq'],
+        batchSize: 64,
+        transform: (row) => ({ v: String(row['seq']) }),
+      });
+      expect(report).toMatchObject({ completed: true, scanned: 300, changed: 300, skipped: 0 });
+      expect(await query(`SELECT count(*)::int AS n FROM evs WHERE v = seq::text`)).toEqual([{ n: 300 }]);
+    });
+
     it('validates names against the catalog and quotes them', async () => {
       const err = await backfill(sqlSource(pool), {
         ...lowerEmail('bad'),

@@ -54,12 +54,14 @@ export interface SqlBackfillOptions<Row extends SqlRow = SqlRow> extends Backfil
 
 /**
  * Backfills one table on PostgreSQL or PGlite in keyset order (`WHERE key > last AND (where) ORDER BY key
- * LIMIT batchSize`). Each page is written with one multi-row `UPDATE ... FROM (VALUES ...)` that
- * applies to a row only if it still matches `where` and its read columns still hold the values read,
- * so a concurrent application write is never overwritten. The session runs with a short
+ * LIMIT batchSize`). Each page is written with one multi-row `UPDATE ... FROM unnest(...)` (one typed
+ * array per column) that applies to a row only if it still matches `where` and its read columns still
+ * hold the values read, so a concurrent application write is never overwritten. The session runs with a short
  * `lock_timeout` (a lock wait gives up and the page is repeated) and a `statement_timeout`.
  * The checkpoint lives in `_dbkit_backfills` (created if missing); a run killed at any point resumes
- * from its last page with the same `name` once the lease (`leaseMs`) has expired.
+ * with the same `name` once the lease (`leaseMs`) has expired, from the last page saved: the
+ * checkpoint is written at most every 100 ms (and when the run stops), and pages read again are
+ * skipped by `where` or by their conditional writes.
  *
  * @example
  * ```ts
