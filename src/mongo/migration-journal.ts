@@ -1,6 +1,6 @@
 // The migration journal on MongoDB: one document per migration (`_id` = name) and a lease lock document, every change a conditional write.
 import type { Document } from 'mongodb';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { JournalRecord, MigrationJournal } from '../core/internal.js';
 import type { MongoConnection } from './client-options.js';
 import type { RepoContext } from './context.js';
@@ -33,7 +33,9 @@ function toRecord(doc: Document): JournalRecord {
  * migration fails on its unique `_id`, and the lock is taken with an upsert whose filter matches
  * only a free, expired or own lock, so a held lock makes the upsert collide on `_id`. Lease times
  * are this process's clock: deployers on machines whose clocks disagree by more than the lease
- * could both take an expired lock.
+ * could both take an expired lock. Where conditional updates are read-then-write (FerretDB v1), two
+ * deployers may both take an EXPIRED lock (a free one is an insert, decided by `_id`); even then a
+ * migration runs once, since its start record is an insert: the second deployer fails on it.
  *
  * @example
  * ```ts
@@ -87,6 +89,15 @@ export function mongoMigrationJournal(
       await runMaintenance(ctx, 'journalLock', () => col.deleteOne({ _id: LOCK_ID, owner } as Document));
     },
     async start(record) {
+      if (record.name === LOCK_ID) {
+        throw new ValidationError([{ path: [record.name], message: 'reserved for the lock document' }], {
+          code: 'migration.invalidFile',
+          engine: 'mongodb',
+          operation: 'migrate',
+          target: name,
+          message: `A migration cannot be named "${LOCK_ID}" on MongoDB: the journal's lock document has that _id; rename the file`,
+        });
+      }
       await runMaintenance(ctx, 'journalStart', () =>
         col.insertOne({
           _id: record.name,

@@ -157,6 +157,15 @@ mongoSuite('migrations', (env) => {
     });
   });
 
+  it('refuses a migration named like the lock document', async () => {
+    await expect(
+      deployMigrations(env().mongo, {
+        migrations: [{ name: 'lock', checksum: 'x', up: () => Promise.resolve() }],
+      }),
+    ).rejects.toMatchObject({ code: 'migration.invalidFile' });
+    expect(await journal().countDocuments({})).toBe(0);
+  });
+
   it('takes migrations as code, with a checksum, instead of a folder', async () => {
     const result = await deployMigrations(env().mongo, {
       migrations: [
