@@ -133,7 +133,11 @@ export interface BackfillSource<Item, Change> {
   /** Independent lanes read in parallel (DynamoDB scan segments); 1 for an ordered walk. */
   readonly lanes: number;
   read(lane: number, after: unknown, limit: number): Promise<BackfillPage<Item>>;
-  /** Writes each change on condition that the item is as read (or still needs the work). */
+  /**
+   * Writes each change on condition that the item is as read (or still needs the work). A call
+   * that throws a repeatable error is made again with the same `changes` array (same identity), so
+   * a writer may remember per-item outcomes across the repeat.
+   */
   write(changes: { item: Item; change: Change }[]): Promise<BackfillWriteResult>;
   /** How many items the walk covers, when known; see `estimates`. */
   estimate?(): Promise<number | undefined>;
@@ -199,9 +203,27 @@ export async function runBackfill<Item, Change>(
   const signal = options.signal;
   const limiter = new RateLimiter(options.itemsPerSecond);
 
+  let throttled = 0;
+  // Repeats a step through throttling and transient failures, with backoff.
+  const attempt = async <T>(step: () => Promise<T>): Promise<T> => {
+    for (let n = 1; ; n++) {
+      try {
+        return await step();
+      } catch (err) {
+        const throttle = isThrottle(err);
+        if (!throttle && (!isRepeatable(err) || n >= MAX_ATTEMPTS)) throw err;
+        if (throttle) throttled++;
+        await sleep(
+          backoffDelay(Math.min(n, 8), { baseDelayMs: 100, maxDelayMs: 5_000 }, Math.random, err),
+          signal,
+        );
+      }
+    }
+  };
+
   let checkpoint: BackfillCheckpoint | undefined;
   if (!dryRun) {
-    checkpoint = await claim(store, options.name, owner, leaseMs, signal);
+    checkpoint = await attempt(() => claim(store, options.name, owner, leaseMs, signal));
     if (options.restart === true) checkpoint = undefined;
   }
   const resumed = checkpoint !== undefined;
@@ -218,7 +240,6 @@ export async function runBackfill<Item, Change>(
   const scannedAtStart = counts.scanned;
   const startedAt = checkpoint?.startedAt ?? new Date().toISOString();
   const failures: { key: string; reason: string }[] = [];
-  let throttled = 0;
   const estimate = await source.estimate?.().catch(() => undefined);
   const total =
     estimate === undefined || source.estimates !== 'remaining' ? estimate : estimate + scannedAtStart;
@@ -255,32 +276,16 @@ export async function runBackfill<Item, Change>(
     saving = saving.then(async () => {
       if (!dirty) return;
       dirty = false;
-      await store.save(options.name, {
+      const state: BackfillCheckpoint = {
         owner,
         lanes: lanes.map((l) => ({ ...l })),
         ...counts,
         startedAt,
         savedAt: new Date().toISOString(),
-      });
+      };
+      await attempt(() => store.save(options.name, state));
     });
     return saving;
-  };
-
-  // Repeats a step through throttling and transient failures, with backoff.
-  const attempt = async <T>(step: () => Promise<T>): Promise<T> => {
-    for (let n = 1; ; n++) {
-      try {
-        return await step();
-      } catch (err) {
-        const throttle = isThrottle(err);
-        if (!throttle && (!isRepeatable(err) || n >= MAX_ATTEMPTS)) throw err;
-        if (throttle) throttled++;
-        await sleep(
-          backoffDelay(Math.min(n, 8), { baseDelayMs: 100, maxDelayMs: 5_000 }, Math.random, err),
-          signal,
-        );
-      }
-    }
   };
 
   const runLane = async (index: number): Promise<void> => {
@@ -322,7 +327,7 @@ export async function runBackfill<Item, Change>(
   if (failure !== undefined && !(signal?.aborted === true && !completed && isAbort(failure.reason))) {
     throw failure.reason;
   }
-  if (completed && !dryRun) await store.clear(options.name, owner);
+  if (completed && !dryRun) await attempt(() => store.clear(options.name, owner));
   report(true);
   return { ...progress(), completed, resumed, dryRun, throttled, failures };
 }

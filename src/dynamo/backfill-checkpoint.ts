@@ -109,6 +109,31 @@ export function dynamoCheckpoints(runtime: Runtime, table: Table): CheckpointSto
         owned(name, err, 'backfill.lost');
       }
     },
+    // A stopped run gives up its lease and keeps its state, so the next run resumes at once.
+    async release(name, owner) {
+      try {
+        await runDynamo(
+          runtime,
+          dynamoOperations.update,
+          table.name,
+          (signal) =>
+            send.send(
+              new UpdateCommand({
+                TableName: table.name,
+                Key: key(name),
+                UpdateExpression: 'SET #expiresAt = :expired',
+                ConditionExpression: '#owner = :me',
+                ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
+                ExpressionAttributeValues: { ':me': owner, ':expired': 0 },
+              }),
+              signal === undefined ? {} : { abortSignal: signal },
+            ),
+          call,
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    },
     async clear(name, owner) {
       try {
         await runDynamo(

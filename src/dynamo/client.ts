@@ -37,6 +37,9 @@ export type { DynamoClientOptions } from './client-options.js';
 export { createDocumentClient, createSdkClient } from './sdk-client.js';
 import type { CallOptions } from '../core/internal.js';
 import type { Runtime } from './runtime.js';
+import { registerRuntime } from './client-runtime.js';
+import { syncTableWith } from './sync-table.js';
+import type { SyncTableOptions, TableSyncReport } from './sync-table.js';
 import { scanAll, scanPage } from './scan.js';
 import type { ScanAllOptions, ScanItem, ScanOptions } from './scan.js';
 import type { Table } from './table.js';
@@ -97,6 +100,11 @@ export interface DynamoClient {
   ): AsyncGenerator<Page<ScanItem<S>>, void, undefined>;
   /** Creates the table (GSIs, TTL, on-demand) if missing; true when it was created. */
   ensureTable(table: Table, options?: CreateTableOptions): Promise<boolean>;
+  /**
+   * Brings a live table to its declaration: creates it or the GSIs and TTL declared since, waits for
+   * them, never deletes, and reports what cannot change in place as `drift`.
+   */
+  syncTable(table: Table, options?: SyncTableOptions): Promise<TableSyncReport>;
   /** Deletes the table if it exists. */
   deleteTable(table: Table | string, options?: CallOptions): Promise<void>;
   /**
@@ -177,7 +185,7 @@ export function createDynamoClient(options: DynamoClientOptions = {}): DynamoCli
     retry,
   };
   const bound = new WeakMap<object, unknown>();
-  return {
+  const api: DynamoClient = {
     document,
     client: sdk,
     instrumentation,
@@ -202,11 +210,15 @@ export function createDynamoClient(options: DynamoClientOptions = {}): DynamoCli
     scan: (source, scanOptions) => scanPage(runtime, source, scanOptions),
     scanAll: (source, scanOptions) => scanAll(runtime, source, scanOptions),
     ensureTable: (table, tableOptions) => ensureTable(runtime, table, tableOptions),
+    syncTable: (table, syncOptions) => syncTableWith(runtime, table, syncOptions),
     deleteTable: (table, callOptions) => deleteTable(runtime, table, callOptions),
     destroy: () => {
       owned?.release();
     },
   };
+  // Day-two tools given this client (backfill, journal, syncTable) run with its retry, time limit and telemetry.
+  registerRuntime(api, runtime);
+  return api;
 }
 
 // Where requests go, as the semantic conventions name it, and the HTTP status of a failure.
