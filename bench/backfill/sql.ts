@@ -1,5 +1,5 @@
 // Backfill benchmark (not a test): dbkit's SQL backfill vs a hand-written keyset loop on raw `pg`, and whether `itemsPerSecond` holds.
-// Usage: node --conditions=dbkit-source --import tsx bench/backfill/sql.ts [--url postgresql://…] [--rows 100000] [--batch 500] [--rounds 2] [--async-commit] [--no-rate]
+// Usage: node --conditions=dbkit-source --import tsx bench/backfill/sql.ts [--url postgresql://…] [--rows 100000] [--batch 500] [--rounds 5] [--async-commit] [--no-rate]
 // (url defaults to DATABASE_URL)
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -18,7 +18,7 @@ if (serverUrl === undefined) {
 }
 const rows = Number(arg('--rows') ?? 100_000);
 const batch = Number(arg('--batch') ?? 500);
-const rounds = Number(arg('--rounds') ?? 2);
+const rounds = Number(arg('--rounds') ?? 5);
 
 const dbName = `dbkit_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const admin = new pg.Client({ connectionString: serverUrl });
@@ -176,17 +176,21 @@ try {
   }
 
   const best = (label: string): number => Math.min(...(times.get(label) ?? [Number.NaN]));
+  const median = (label: string): number => {
+    const sorted = [...(times.get(label) ?? [Number.NaN])].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+  };
   const baseline = best('raw pg keyset loop');
   const lines = [
     `Backfill of ${rows.toLocaleString('en')} rows (lowercase a text column), batch ${batch}, best of ${rounds}, Node ${process.version}, PostgreSQL on the same machine.`,
     'Every variant reads keyset pages, transforms in JS (set mode: in SQL), and writes each page with one UPDATE conditional on the needs-work predicate and on the read column still holding the value read, counting changed rows.',
     'The raw loop keeps no checkpoint; its "+ checkpoint per page" line adds the one conditional UPDATE per page that dbkit saves to resume after a crash.',
     '',
-    '| variant | seconds | rows/s | ÷ raw pg |',
-    '| --- | ---: | ---: | ---: |',
+    '| variant | seconds | rows/s | ÷ raw pg | median ÷ raw pg median |',
+    '| --- | ---: | ---: | ---: | ---: |',
     ...[...times.keys()].map((label) => {
       const ms = best(label);
-      return `| ${label} | ${(ms / 1_000).toFixed(2)} | ${Math.round((rows * 1_000) / ms).toLocaleString('en')} | ${(ms / baseline).toFixed(2)} |`;
+      return `| ${label} | ${(ms / 1_000).toFixed(2)} | ${Math.round((rows * 1_000) / ms).toLocaleString('en')} | ${(ms / baseline).toFixed(2)} | ${(median(label) / median('raw pg keyset loop')).toFixed(2)} |`;
     }),
     '',
     `\`itemsPerSecond\` over ${rateRows.toLocaleString('en')} rows, batch 200:`,

@@ -191,7 +191,7 @@ export function keysetSource(
       ...plan.keys.map((k, i) => `t.${q(k.name)} = v."__dbkit_k${i}"`),
       ...checks.map((c, i) =>
         c.exact
-          ? `t.${q(c.column.name)} IS NOT DISTINCT FROM v."__dbkit_r${i}"`
+          ? `t.${q(c.column.name)} ${c.column.notNull ? '=' : 'IS NOT DISTINCT FROM'} v."__dbkit_r${i}"`
           : `t.${q(c.column.name)}::text IS NOT DISTINCT FROM v."__dbkit_r${i}"`,
       ),
       `(${plan.where})`,
