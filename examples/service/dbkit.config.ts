@@ -2,7 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'dbkit';
 import type { MigrationTarget } from 'dbkit';
+import { dynamoTarget } from 'dbkit/dynamo';
 import { sqlTarget } from 'dbkit/prisma';
+import { exampleDynamoMigrations, model } from './stores/dynamo-store.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const env = process.env;
@@ -13,6 +15,15 @@ if (env['DATABASE_URL']) {
     database: env['DATABASE_URL'],
     dir: here('./prisma/migrations'),
     schema: here('./prisma/schema.prisma'),
+  });
+}
+
+if (env['DYNAMODB_ENDPOINT']) {
+  // The table with its GSI and TTL (`dbkit sync`), and the journal of the migrations in it.
+  targets['dynamo'] = dynamoTarget({
+    table: model(env['DYNAMODB_TABLE'] ?? 'dbkit-example').table,
+    client: { local: env['DYNAMODB_ENDPOINT'] },
+    dir: exampleDynamoMigrations,
   });
 }
 

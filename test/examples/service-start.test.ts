@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { describeEngine } from '../helpers/engines.js';
+import { createDynamoClient } from '../../src/dynamo/client.js';
+import { describeEngine, uniqueName } from '../helpers/engines.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 
@@ -67,5 +68,37 @@ describeEngine('postgres', (serverUrl) => {
       /dbkit example service on postgres: http:\/\/\S+/,
     );
     expect(served.stdout).toMatch(/dbkit example service on postgres: http:\/\/127\.0\.0\.1:\d+/);
+  }, 180_000);
+});
+
+describeEngine('dynamodb', (endpoint) => {
+  const table = uniqueName('start');
+  afterAll(async () => {
+    const db = createDynamoClient({ local: endpoint });
+    await db.deleteTable(table);
+    db.destroy();
+  });
+
+  it('refuses to start without the table, naming the command; serves after npm run migrate', async () => {
+    const env = { DBKIT_ENGINE: 'dynamo', DYNAMODB_ENDPOINT: endpoint, DYNAMODB_TABLE: table };
+    const refused = await run(['examples/service/main.ts'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`table ${table}`);
+    expect(refused.stderr).toContain('npm run migrate -- --target dynamo');
+
+    const deployed = await run([...migrate, '--target', 'dynamo', '--json'], env);
+    expect(deployed.stderr).not.toContain('dbkit migrate');
+    expect(deployed.code).toBe(0);
+    expect(JSON.parse(deployed.stdout)).toMatchObject({
+      ok: true,
+      targets: { dynamo: { applied: [], sync: [{ table, created: true }] } },
+    });
+
+    const served = await run(
+      ['examples/service/main.ts'],
+      env,
+      /dbkit example service on dynamo: http:\/\/\S+/,
+    );
+    expect(served.stdout).toMatch(/dbkit example service on dynamo: http:\/\/127\.0\.0\.1:\d+/);
   }, 180_000);
 });

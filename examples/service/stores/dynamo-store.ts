@@ -1,11 +1,16 @@
 // The example's store on DynamoDB, single-table: key templates per access pattern, one overloaded GSI, transactions, TTL.
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, TransactionCanceledError } from 'dbkit';
-import { createDynamoClient, defineEntity, defineTable, tx } from 'dbkit/dynamo';
+import { createDynamoClient, defineEntity, defineTable, migrationStatus, tx } from 'dbkit/dynamo';
+import type { DynamoClient, Table } from 'dbkit/dynamo';
 import { Comment, Post, User } from '../domain.js';
 import type { Session, Transfer } from '../domain.js';
 import type { Store } from '../store.js';
 import { insufficientFunds, replayTransfer, reportOrder } from './shared.js';
+
+/** The example's DynamoDB migrations folder (none yet: the journal still records that nothing is pending). */
+export const exampleDynamoMigrations = fileURLToPath(new URL('../migrations/dynamodb', import.meta.url));
 
 /**
  * Access patterns, designed first:
@@ -107,6 +112,11 @@ export interface DynamoStoreOptions {
   dropOnClose?: boolean;
   /** Time limit of each database operation, retries included, in ms. Default 2000: a request's budget. */
   timeoutMs?: number;
+  /**
+   * `apply` (default: tests) creates the table and its GSI and TTL when missing; `verify` refuses to
+   * open unless `npm run migrate` (dbkit sync and migrate deploy) already brought them in line.
+   */
+  schema?: 'apply' | 'verify';
 }
 
 type UserItem = Omit<User, 'createdAt' | 'updatedAt' | 'version'> & {
@@ -145,6 +155,29 @@ function emailConflict(err: unknown, claimIndex: number): never {
   throw err;
 }
 
+/** Refuses to start on a table that is missing, lacks a declared GSI or TTL, or has pending migrations. */
+async function verifySynced(db: DynamoClient, table: Table): Promise<void> {
+  const plan = await db.syncTable(table, { dryRun: true });
+  // The journal lives in the table: without the table, every migration is pending.
+  const status = plan.created
+    ? { migrations: [] }
+    : await migrationStatus(db, { table, dir: exampleDynamoMigrations });
+  const missing = [
+    ...(plan.created ? [`table ${table.name}`] : []),
+    ...plan.indexesCreated.map((name) => `index ${name}`),
+    ...(plan.ttlEnabled ? ['TTL'] : []),
+    ...status.migrations
+      .filter((m) => m.state !== 'applied' && m.state !== 'missingLocally')
+      .map((m) => `${m.name} (${m.state})`),
+  ];
+  if (missing.length === 0) return;
+  db.destroy();
+  throw new Error(
+    `the DynamoDB table is not deployed: ${missing.join(', ')} missing. ` +
+      'Deploy first with `npm run migrate -- --target dynamo` (dbkit migrate deploy); the service never changes the table at start-up.',
+  );
+}
+
 /**
  * Opens the store on a DynamoDB endpoint, creating the table (GSI, TTL) if it is missing.
  *
@@ -162,7 +195,8 @@ export async function openDynamoStore(options: DynamoStoreOptions): Promise<Stor
     retry: { maxAttempts: 4 },
     timeoutMs: options.timeoutMs ?? 2_000,
   });
-  await db.ensureTable(m.table);
+  if (options.schema === 'verify') await verifySynced(db, m.table);
+  else await db.ensureTable(m.table);
   const users = db.entity(m.user);
   const posts = db.entity(m.post);
   const comments = db.entity(m.comment);

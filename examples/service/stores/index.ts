@@ -59,6 +59,7 @@ export async function openStore(
       return openDynamoStore({
         endpoint: required(env, 'DYNAMODB_ENDPOINT', engine),
         table: env.DYNAMODB_TABLE ?? 'dbkit-example',
+        schema,
       });
     }
     case 'mongo': {
