@@ -379,6 +379,34 @@ describeEngine('postgres', (serverUrl) => {
       expect(await query(`SELECT count(*)::int AS n FROM evs WHERE v = seq::text`)).toEqual([{ n: 300 }]);
     });
 
+    it('writes a page whose rows are left alone or set different columns (key order aside)', async () => {
+      const report = await backfill(
+        sqlSource(pool),
+        lowerEmail('mixed', {
+          batchSize: 100,
+          transform: (row) => {
+            const id = Number(row['id']);
+            const email_lower = String(row['email']).toLowerCase();
+            if (id % 4 === 0) return undefined;
+            if (id % 4 === 1) return { email_lower };
+            if (id % 4 === 2) return { touched: 7, email_lower };
+            return { email_lower, touched: 7 };
+          },
+        }),
+      );
+      expect(report).toMatchObject({ completed: true, scanned: N, changed: N - N / 4, skipped: N / 4 });
+      const rows = await query(
+        `SELECT id % 4 AS r, count(*) FILTER (WHERE email_lower = lower(email))::int AS lowered,
+                count(*) FILTER (WHERE touched = 7)::int AS touched FROM items GROUP BY 1 ORDER BY 1`,
+      );
+      expect(rows).toEqual([
+        { r: 0, lowered: 0, touched: 0 },
+        { r: 1, lowered: N / 4, touched: 0 },
+        { r: 2, lowered: N / 4, touched: N / 4 },
+        { r: 3, lowered: N / 4, touched: N / 4 },
+      ]);
+    });
+
     it('validates names against the catalog and quotes them', async () => {
       const err = await backfill(sqlSource(pool), {
         ...lowerEmail('bad'),

@@ -37,10 +37,26 @@ interface Page {
   reads: unknown[][];
 }
 
-/** A change to write and the index of its row in the page. */
-interface Entry {
-  change: SqlRow;
-  at: number;
+/** Changes to write, and the index in the page of each one's row (parallel arrays: no object per row). */
+interface Batch {
+  changes: SqlRow[];
+  at: number[];
+}
+
+const sliceOf = (batch: Batch, start: number, end?: number): Batch => ({
+  changes: batch.changes.slice(start, end),
+  at: batch.at.slice(start, end),
+});
+
+// The keys of `change` if they differ from `previous` (in order), else `previous` itself: a page's
+// changes usually set the same columns, and comparing without Object.keys allocates nothing.
+function keysOf(change: SqlRow, previous: string[]): string[] {
+  let i = 0;
+  for (const name in change) {
+    if (previous[i] !== name) return Object.keys(change);
+    i++;
+  }
+  return i === previous.length ? previous : Object.keys(change);
 }
 
 // PostgreSQL allows 65 535 parameters per statement.
@@ -139,20 +155,20 @@ export function keysetSource(
 
   // One UPDATE for rows setting the same columns; returns how many rows it changed. Keys and read
   // values travel typed (the key join uses the index), one array per column through unnest.
-  const update = async (rows: Entry[], setColumns: readonly ColumnInfo[]): Promise<number> => {
-    const { keys, reads } = page;
+  const update = async (batch: Batch, setColumns: readonly ColumnInfo[]): Promise<number> => {
+    const { at, changes } = batch;
+    // A page's column as the rows of the batch: the page's own array when the batch is the page.
+    const whole = at.length === page.items.length && at.every((a, r) => a === r);
+    const pick = (column: unknown[] | undefined): unknown[] =>
+      whole && column !== undefined ? column : at.map((a) => column?.[a] ?? null);
     const rowMode = plan.set === undefined;
-    // Each value column of v: its name, its SQL type, and its value for row r.
-    const cells: { name: string; type: string; value: (r: number) => unknown }[] = [
-      ...plan.keys.map((k, i) => ({
-        name: `"__dbkit_k${i}"`,
-        type: k.type,
-        value: (r: number) => keys[i]?.[rows[r]?.at ?? -1],
-      })),
+    // Each value column of v: its name, its SQL type, and its values, one per row of the batch.
+    const cells: { name: string; type: string; values: unknown[] }[] = [
+      ...plan.keys.map((k, i) => ({ name: `"__dbkit_k${i}"`, type: k.type, values: pick(page.keys[i]) })),
       ...checks.map((c, i) => ({
         name: `"__dbkit_r${i}"`,
         type: c.exact ? c.column.type : 'text',
-        value: (r: number) => reads[i]?.[rows[r]?.at ?? -1] ?? null,
+        values: pick(page.reads[i]),
       })),
       ...(rowMode
         ? setColumns.map((c, i) => {
@@ -160,7 +176,7 @@ export function keysetSource(
             return {
               name: `"__dbkit_c${i}"`,
               type: c.type,
-              value: (r: number) => param(rows[r]?.change[c.name]),
+              values: changes.map((change) => param(change[c.name])),
             };
           })
         : []),
@@ -171,14 +187,14 @@ export function keysetSource(
     let rowsSql: string;
     if (cells.every((c) => !isArrayType(c.type))) {
       const arrays = cells.map((c) => {
-        params.push(rows.map((_, r) => c.value(r)));
+        params.push(c.values);
         return `$${params.length}::${c.type}[]`;
       });
       rowsSql = `unnest(${arrays.join(', ')})`;
     } else {
-      const tuples = rows.map((_, r) =>
+      const tuples = at.map((_, r) =>
         cells.map((c) => {
-          params.push(c.value(r));
+          params.push(c.values[r]);
           return `$${params.length}::${c.type}`;
         }),
       );
@@ -222,51 +238,49 @@ export function keysetSource(
 
   const write = async (changes: { item: SqlRow; change: SqlRow }[]): Promise<BackfillWriteResult> => {
     const out: BackfillWriteResult = { changed: 0, skipped: 0, failures: [] };
-    const groups = new Map<string, { columns: ColumnInfo[]; rows: Entry[] }>();
+    const groups = new Map<string, { columns: ColumnInfo[]; batch: Batch }>();
     const indexes = indexesOf(changes);
     // Changes setting the same columns (usually all of them) share a group: the names are sorted
     // and joined only when they differ from the previous change's.
     let previous: string[] = [];
-    let previousId = '[]';
+    let previousId = '';
     changes.forEach(({ change }, n) => {
-      const entry: Entry = { change, at: indexes[n] ?? -1 };
       let id = '';
-      let names: string[] = [];
       if (plan.set === undefined) {
-        names = Object.keys(change);
-        if (names.length === 0) {
+        const keys = keysOf(change, previous);
+        if (keys.length === 0) {
           out.skipped++;
           return;
         }
-        if (names.length === previous.length && names.every((name, i) => name === previous[i])) {
-          id = previousId;
-        } else {
-          previous = names;
-          names = [...names].sort();
-          id = JSON.stringify(names);
-          previousId = id;
+        if (keys !== previous) {
+          previous = keys;
+          previousId = JSON.stringify([...keys].sort());
         }
+        id = previousId;
       }
       let group = groups.get(id);
       if (group === undefined) {
-        const columns = names.map((n) => columnOf(plan.table, n));
+        const names = (id === '' ? [] : JSON.parse(id)) as string[];
+        const columns = names.map((name) => columnOf(plan.table, name));
         for (const c of columns) {
           if (plan.keys.some((k) => k.name === c.name)) {
             throw invalid('backfill.change', `the transform may not change the key column "${c.name}"`);
           }
         }
-        group = { columns, rows: [] };
+        group = { columns, batch: { changes: [], at: [] } };
         groups.set(id, group);
       }
-      group.rows.push(entry);
+      group.batch.changes.push(change);
+      group.batch.at.push(indexes[n] ?? -1);
     });
-    for (const { columns, rows } of groups.values()) {
+    for (const { columns, batch } of groups.values()) {
       const perStatement = Math.max(
         1,
         Math.floor(MAX_PARAMS / (plan.keys.length + checks.length + columns.length)),
       );
-      for (let i = 0; i < rows.length; i += perStatement) {
-        const chunk = rows.slice(i, i + perStatement);
+      const size = batch.at.length;
+      for (let i = 0; i < size; i += perStatement) {
+        const chunk = size <= perStatement ? batch : sliceOf(batch, i, i + perStatement);
         await writeIsolating(chunk, columns, out);
       }
     }
@@ -276,28 +290,29 @@ export function keysetSource(
   // A row the database refuses (a check, a type) fails alone: a refused chunk is split in halves
   // until the refused rows are isolated and reported; the others are written.
   const writeIsolating = async (
-    chunk: Entry[],
+    chunk: Batch,
     columns: readonly ColumnInfo[],
     out: BackfillWriteResult,
   ): Promise<void> => {
+    const size = chunk.at.length;
     try {
       const changed = await update(chunk, columns);
       out.changed += changed;
-      out.skipped += chunk.length - changed;
+      out.skipped += size - changed;
     } catch (err) {
       if (isTransient(err)) throw err;
-      if (chunk.length === 1) {
-        out.failures.push({ key: keyOf(chunk[0]), reason: messageOf(err) });
+      if (size === 1) {
+        out.failures.push({ key: keyOf(chunk.at[0]), reason: messageOf(err) });
         return;
       }
-      const half = Math.ceil(chunk.length / 2);
-      await writeIsolating(chunk.slice(0, half), columns, out);
-      await writeIsolating(chunk.slice(half), columns, out);
+      const half = Math.ceil(size / 2);
+      await writeIsolating(sliceOf(chunk, 0, half), columns, out);
+      await writeIsolating(sliceOf(chunk, half), columns, out);
     }
   };
 
-  const keyOf = (entry: Entry | undefined): string =>
-    entry === undefined ? '?' : page.keys.map((column) => String(column[entry.at])).join(',');
+  const keyOf = (at: number | undefined): string =>
+    at === undefined ? '?' : page.keys.map((column) => String(column[at])).join(',');
 
   const estimateWith = async (mode: 'count' | 'planner'): Promise<number | undefined> => {
     if (mode === 'count') {
