@@ -26,7 +26,8 @@ function decode(text: unknown): BackfillCheckpoint | undefined {
  * document `_id` = backfill name holds the owner, the time of its last save and the checkpoint as
  * Extended JSON. A claim is an upsert whose filter matches only the owner's or a stale (not saved
  * for `leaseMs`) document, so a live run makes it collide on `_id` (`backfill.running`); a save
- * matches only while its owner holds the document (`backfill.lost` otherwise).
+ * matches only while its owner holds the document (`backfill.lost` otherwise). A run that stops
+ * before the end releases its lease (keeping the checkpoint), so the next run resumes without waiting.
  *
  * @example
  * ```ts
@@ -78,6 +79,12 @@ export function mongoCheckpointStore(
     },
     async clear(backfill, owner) {
       await runMaintenance(ctx, 'checkpointWrite', () => col.deleteOne({ _id: backfill, owner } as Document));
+    },
+    // A stopped run keeps its checkpoint and dates its lease to the epoch: the next claim takes it at once.
+    async release(backfill, owner) {
+      await runMaintenance(ctx, 'checkpointWrite', () =>
+        col.updateOne({ _id: backfill, owner } as Document, { $set: { savedAt: new Date(0) } }),
+      );
     },
   };
 }

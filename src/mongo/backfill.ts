@@ -1,7 +1,7 @@
 // backfill on MongoDB: `_id`-ordered pages of what still needs work, transformed, written back with one conditional bulkWrite per page.
 import { MongoBulkWriteError } from 'mongodb';
 import type { AnyBulkWriteOperation, Document, WriteError } from 'mongodb';
-import { ValidationError } from '../core/errors.js';
+import { UnsupportedError, ValidationError } from '../core/errors.js';
 import type {
   BackfillReport,
   BackfillRunOptions,
@@ -17,7 +17,7 @@ import { guardFilter } from './injection-guard.js';
 import { runMaintenance } from './operations.js';
 import type { MongoRepository } from './repository.js';
 import type { FilterInput } from './repository-types.js';
-import { SCHEMA_VERSION_FIELD, unchangedFilter } from './schema-version.js';
+import { replacementUpdate, SCHEMA_VERSION_FIELD, unchangedFilter } from './schema-version.js';
 import { systemContext } from './system-collection.js';
 
 /**
@@ -53,6 +53,14 @@ export interface MongoBackfillOptions<Doc, F = unknown> extends BackfillRunOptio
   transform: (doc: Doc) => MongoBackfillChange | undefined | Promise<MongoBackfillChange | undefined>;
   /** The checkpoint collection. Default `dbkit_backfills`. */
   checkpoints?: string | undefined;
+  /**
+   * Acknowledges that no application writes run on the collection during this backfill. Required
+   * (except for a dry run) on a deployment without atomic conditional updates (FerretDB v1,
+   * `capabilities().atomicUpdates === false`), which applies a conditional write as read-then-write:
+   * there a concurrent write could be overwritten, so the backfill refuses with `unsupported.atomicUpdates`
+   * unless the writers are stopped. Ignored where updates are atomic.
+   */
+  writersStopped?: boolean | undefined;
 }
 
 /**
@@ -108,18 +116,6 @@ function conditionOf(plan: BackfillPlan, doc: Document, replacement: boolean): D
   // `_id` stays a top-level equality so every engine finds the document by its key (FerretDB v1
   // scans the collection for an `_id` nested in `$and`).
   return Object.keys(plan.needsWork).length === 0 ? condition : { ...condition, $and: [plan.needsWork] };
-}
-
-// A replacement is written as `$set` of its fields and `$unset` of the fields it dropped, so a field
-// another writer added after the read (which the condition cannot see) is kept, not overwritten.
-function replacementUpdate(doc: Document, change: Document): Document {
-  const { _id: _ignored, ...fields } = change;
-  const dropped = Object.keys(doc).filter((k) => k !== '_id' && !(k in fields));
-  const update: Document = {};
-  if (Object.keys(fields).length > 0) update.$set = fields;
-  if (dropped.length > 0) update.$unset = Object.fromEntries(dropped.map((k) => [k, '']));
-  // A replacement by nothing but `_id` of a document that has nothing else: set `_id` to itself.
-  return Object.keys(update).length > 0 ? update : { $set: { _id: doc._id as unknown } };
 }
 
 function operationOf(plan: BackfillPlan, doc: Document, change: Document): AnyBulkWriteOperation {
@@ -212,11 +208,36 @@ export function mongoBackfillSource(plan: BackfillPlan): BackfillSource<Document
   };
 }
 
+// Without atomic conditional updates the guarantee "never overwrites a concurrent write" does not
+// hold: refuse unless the caller says no application writes run meanwhile (a dry run writes nothing).
+async function requireSafeWrites(
+  ctx: RepoContext,
+  options: { dryRun?: boolean | undefined; writersStopped?: boolean | undefined },
+): Promise<void> {
+  if (options.dryRun === true || options.writersStopped === true) return;
+  const caps = await ctx.connection.capabilities();
+  if (caps.atomicUpdates) return;
+  throw new UnsupportedError(
+    `a backfill writes on condition that the document did not change since it was read, but ${caps.flavor} ${caps.version} applies conditional updates as read-then-write, so a concurrent application write could be overwritten; stop the writers and pass writersStopped: true, or run it on MongoDB`,
+    {
+      feature: 'atomicUpdates',
+      engine: 'mongodb',
+      operation: 'backfill',
+      target: ctx.definition.name,
+      code: 'unsupported.atomicUpdates',
+    },
+  );
+}
+
 /** @internal Runs `plan` with core's runner and the checkpoint store of `connection`. */
-export function runMongoBackfill(
+export async function runMongoBackfill(
   plan: BackfillPlan,
-  options: BackfillRunOptions & { checkpoints?: string | undefined },
+  options: BackfillRunOptions & {
+    checkpoints?: string | undefined;
+    writersStopped?: boolean | undefined;
+  },
 ): Promise<BackfillReport> {
+  await requireSafeWrites(plan.ctx, options);
   const store = mongoCheckpointStore(
     plan.ctx.connection,
     options.checkpoints ?? DEFAULT_BACKFILLS_COLLECTION,
@@ -240,6 +261,8 @@ function isRepository(target: unknown): target is MongoRepository<CollectionDefi
  * resumes after the last saved page (`name` identifies it); one with `dryRun` writes nothing.
  * Transient and network errors are repeated (safe: every write is conditional). A backfill does
  * not bump `version` or `updatedAt`: it adds derived data, and writers who read before it still succeed.
+ * Where conditional updates are not atomic (FerretDB v1) it throws an UnsupportedError
+ * (`unsupported.atomicUpdates`) unless `writersStopped: true` says no application writes run meanwhile.
  *
  * @example
  * ```ts

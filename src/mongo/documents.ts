@@ -10,7 +10,7 @@ import type { RepoContext } from './context.js';
 import { duplicateKeyError } from './errors.js';
 import { parseObjectId } from './object-id.js';
 import { runMongo } from './operations.js';
-import { unchangedFilter, upgradeDocument } from './schema-version.js';
+import { replacementUpdate, unchangedFilter, upgradeDocument } from './schema-version.js';
 import { assertDocumentSize, assertStorable } from './update-builder.js';
 
 /** @internal The collection's id from a request: a strict ObjectId, or a non-empty string for string ids. */
@@ -184,7 +184,8 @@ export function fetchStored(
 
 /**
  * @internal Writes the upgraded form of `stored` (a full document older than the current schema
- * version) in its place, only if the stored document is still exactly `stored`. True when it was
+ * version) as `$set` of its fields and `$unset` of those it dropped, only if the stored document is
+ * still as read (fields added meanwhile by another writer are kept). True when it was
  * written; false when another write got there first (that write wins). UnsupportedError
  * (`unsupported.atomicUpdates`) where conditional writes are read-then-write on the server: there
  * the condition could not protect a concurrent write.
@@ -200,11 +201,14 @@ export async function writeBackUpgrade(
   assertStorable(upgraded, [], ctx.definition.name);
   assertDocumentSize(upgraded, ctx.definition.name, 'update');
   const filter = unchangedFilter(ctx.definition, stored);
+  // `$set` / `$unset`, not a replacement: a field another writer added after the read is not in the
+  // filter (on an unversioned collection), and a replacement would delete it.
+  const update = replacementUpdate(stored, upgraded);
   // A resend after an unclear failure is harmless: the first send changed what the filter matches.
   const result = await runMongo(
     ctx,
     'updateIdempotent',
-    () => ctx.collection.replaceOne(filter, upgraded, writeOptions(ctx)),
+    () => ctx.collection.updateOne(filter, update, writeOptions(ctx)),
     options,
   );
   return result.matchedCount > 0;

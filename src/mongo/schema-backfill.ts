@@ -19,6 +19,8 @@ export interface SchemaMigrationOptions extends Omit<BackfillRunOptions, 'name'>
   name?: string | undefined;
   /** The checkpoint collection. Default `dbkit_backfills`. */
   checkpoints?: string | undefined;
+  /** No application writes run meanwhile: required on FerretDB v1 (as `backfill`'s `writersStopped`). */
+  writersStopped?: boolean | undefined;
 }
 
 /**
@@ -29,7 +31,9 @@ export interface SchemaMigrationOptions extends Omit<BackfillRunOptions, 'name'>
  * applies only while the document is as read
  * (same `schemaVersion`, and the same `version` on a versioned collection, otherwise the same
  * fields), so a document the application updated meanwhile (which upgrades it) is skipped, never
- * overwritten. Afterwards `updateMany` and bulk updates accept the whole collection again.
+ * overwritten. Afterwards `updateMany` and bulk updates accept the whole collection again. Where
+ * conditional updates are not atomic (FerretDB v1) it throws an UnsupportedError
+ * (`unsupported.atomicUpdates`) unless `writersStopped: true`.
  *
  * @example
  * ```ts

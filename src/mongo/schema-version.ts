@@ -127,6 +127,26 @@ export function unchangedFilter(definition: Versions, stored: Document): Documen
 }
 
 /**
+ * @internal A whole-document replacement of `stored` as an update: `$set` of its fields and `$unset`
+ * of the fields it dropped. Unlike `replaceOne`, it keeps a field another writer added after the
+ * read (which {@link unchangedFilter} cannot see), instead of deleting it.
+ *
+ * @example
+ * ```ts
+ * await collection.updateOne(unchangedFilter(People, stored), replacementUpdate(stored, upgradeDocument(People, stored)))
+ * ```
+ */
+export function replacementUpdate(stored: Document, replacement: Document): Document {
+  const { _id: _ignored, ...fields } = replacement;
+  const dropped = Object.keys(stored).filter((k) => k !== '_id' && !(k in fields));
+  const update: Document = {};
+  if (Object.keys(fields).length > 0) update.$set = fields;
+  if (dropped.length > 0) update.$unset = Object.fromEntries(dropped.map((k) => [k, '']));
+  // A replacement by nothing but `_id` of a document that has nothing else: set `_id` to itself.
+  return Object.keys(update).length > 0 ? update : { $set: { _id: stored._id as unknown } };
+}
+
+/**
  * @internal The top-level and dotted fields of `projection` (inclusion only) picked from a full
  * document, as the server would have returned them. `_id` is kept unless excluded.
  *

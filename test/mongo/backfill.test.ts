@@ -42,6 +42,8 @@ mongoSuite('backfill', (env) => {
         $set: { emailLower: String(doc.email).toLowerCase() },
         $inc: { touched: 1 },
       }),
+      // No application writes during these runs: FerretDB v1 requires saying so.
+      writersStopped: true,
       ...extra,
     }) as const;
   const touchedCounts = async (): Promise<Record<string, number>> => {
@@ -171,6 +173,52 @@ mongoSuite('backfill', (env) => {
     expect(expected.size).toBeGreaterThan(0);
   }, 120_000);
 
+  it('refuses to write where conditional updates are not atomic, unless the writers are stopped', async (ctx) => {
+    if (env().caps.atomicUpdates) ctx.skip(`${env().engine} applies conditional updates atomically`);
+    await seed(items(), 5);
+    const { writersStopped: _ack, ...unacknowledged } = lower('refused');
+    await expect(
+      backfill({ connection: env().mongo, collection: 'items' }, unacknowledged),
+    ).rejects.toMatchObject({ code: 'unsupported.atomicUpdates', feature: 'atomicUpdates' });
+    expect(await touchedCounts()).toEqual({ '0': 5 });
+    expect(await checkpoints().countDocuments({})).toBe(0);
+    // A dry run writes nothing, so it needs no acknowledgement.
+    const dry = await backfill(
+      { connection: env().mongo, collection: 'items' },
+      { ...unacknowledged, dryRun: true },
+    );
+    expect(dry).toMatchObject({ dryRun: true, changed: 5 });
+  });
+
+  it('a run stopped by its signal releases its lease: the next run resumes at once', async () => {
+    await seed(items(), 200);
+    const controller = new AbortController();
+    const first = await backfill(
+      { connection: env().mongo, collection: 'items' },
+      lower('released', {
+        batchSize: 50,
+        progressEveryMs: 0,
+        leaseMs: 600_000,
+        signal: controller.signal,
+        onProgress: (p: { scanned: number }) => {
+          if (p.scanned >= 50) controller.abort();
+        },
+      }),
+    );
+    expect(first.completed).toBe(false);
+    // Without the release, this claim would wait out (or be refused for) the ten-minute lease.
+    const started = Date.now();
+    const second = await backfill(
+      { connection: env().mongo, collection: 'items' },
+      lower('released', { batchSize: 50, leaseMs: 600_000 }),
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(second).toMatchObject({ completed: true, resumed: true });
+    expect(second.scanned).toBeLessThan(200 + 50);
+    expect(await touchedCounts()).toEqual({ '1': 200 });
+    expect(await checkpoints().countDocuments({})).toBe(0);
+  });
+
   it('a dry run counts what would change and writes nothing, not even a checkpoint', async () => {
     await seed(items(), 300);
     await items().updateMany({ email: /User1\d\d@/ }, { $set: { emailLower: 'done' } });
@@ -219,6 +267,7 @@ mongoSuite('backfill', (env) => {
       { connection: env().mongo, collection: 'items' },
       {
         name: 'some',
+        writersStopped: true,
         transform: (d) => (String(d.email).startsWith('User1') ? { $set: { picked: true } } : undefined),
       },
     );
@@ -228,6 +277,7 @@ mongoSuite('backfill', (env) => {
         { connection: env().mongo, collection: 'items' },
         {
           name: 'mixed',
+          writersStopped: true,
           transform: () => ({ $set: { a: 1 }, b: 2 }),
         },
       ),
@@ -240,6 +290,7 @@ mongoSuite('backfill', (env) => {
       { connection: env().mongo, collection: 'items' },
       {
         name: 'replace',
+        writersStopped: true,
         transform: (d) => ({ _id: d._id as unknown, mail: d.email, touched: 1 }),
       },
     );

@@ -47,7 +47,7 @@ mongoSuite('schema evolution recipes', (env) => {
     ).rejects.toMatchObject({
       code: 'migration.pending',
     });
-    const report = await migrateToCurrentSchema(repo, { batchSize: 40 });
+    const report = await migrateToCurrentSchema(repo, { batchSize: 40, writersStopped: true });
     expect(report).toMatchObject({ completed: true, scanned: 150, changed: 150, failed: 0 });
     const docs = await repo.collection.find({}).toArray();
     expect(
@@ -58,6 +58,15 @@ mongoSuite('schema evolution recipes', (env) => {
       matchedCount: 151,
     });
     expect(await env().mongo.db.collection('dbkit_backfills').countDocuments({})).toBe(0);
+  });
+
+  it('refuses the batch migration where conditional updates are not atomic, unless the writers are stopped', async (ctx) => {
+    if (env().caps.atomicUpdates) ctx.skip(`${env().engine} applies conditional updates atomically`);
+    const repo = mongoRepository(env().mongo, People('people_refused'));
+    await repo.collection.insertMany([{ name: 'Old Person', schemaVersion: 1 }]);
+    await expect(migrateToCurrentSchema(repo)).rejects.toMatchObject({ code: 'unsupported.atomicUpdates' });
+    expect(await repo.collection.countDocuments({ schemaVersion: 1 })).toBe(1);
+    expect(await migrateToCurrentSchema(repo, { writersStopped: true })).toMatchObject({ changed: 1 });
   });
 
   it('never overwrites a write made to an older document during the batch migration', async (ctx) => {
@@ -103,6 +112,7 @@ mongoSuite('schema evolution recipes', (env) => {
       { connection: env().mongo, collection: 'accounts' },
       {
         name: 'accounts-status',
+        writersStopped: true,
         filter: { status: op.exists(false) },
         transform: () => ({ $set: { status: 'active' } }),
       },
@@ -121,6 +131,7 @@ mongoSuite('schema evolution recipes', (env) => {
     const read = (d: Document): unknown => d.fullName ?? d.name;
     await backfill(target, {
       name: 'members-fullName',
+      writersStopped: true,
       filter: { fullName: op.exists(false) },
       transform: (d) => ({ $set: { fullName: d.name as unknown } }),
     });
@@ -128,6 +139,7 @@ mongoSuite('schema evolution recipes', (env) => {
     // Once every reader uses fullName: drop the old field.
     const drop = await backfill(target, {
       name: 'members-drop-name',
+      writersStopped: true,
       filter: { name: op.exists(true) },
       transform: () => ({ $unset: { name: '' } }),
     });
@@ -150,6 +162,7 @@ mongoSuite('schema evolution recipes', (env) => {
     name: run.name,
     signal: run.signal,
     batchSize: 20,
+    writersStopped: true,
     transform: (c) => (c.emailLower === undefined ? { $set: { emailLower: c.email.toLowerCase() } } : undefined),
   })
 }

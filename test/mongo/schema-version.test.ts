@@ -290,6 +290,23 @@ mongoSuite('lazy schema migration', (env) => {
       expect(await repo.findById(insertedId)).toMatchObject({ lastName: 'MacAlistair Ritchie' });
     });
 
+    it('keeps a field another writer added after the read (unversioned collection)', async (ctx) => {
+      needsAtomic(ctx);
+      const repo = fresh();
+      const { insertedId } = await repo.collection.insertOne({ name: 'Barbara Liskov', schemaVersion: 1 });
+      const read = (await repo.collection.findOne({ _id: insertedId }))!;
+      // A field the read did not see is not in the write-back's condition: it must survive the upgrade.
+      await repo.collection.updateOne({ _id: insertedId }, { $set: { city: 'Boston' } });
+      expect(await writeBackUpgrade(repo.ctx, read, {})).toBe(true);
+      expect(await repo.collection.findOne({ _id: insertedId })).toEqual({
+        _id: insertedId,
+        firstName: 'Barbara',
+        lastName: 'Liskov',
+        city: 'Boston',
+        schemaVersion: 2,
+      });
+    });
+
     it('never overwrites a write made since the document was read (optimistic version compared)', async (ctx) => {
       needsAtomic(ctx);
       const repo = fresh({ version: true });
