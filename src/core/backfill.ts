@@ -74,6 +74,11 @@ export interface BackfillRunOptions {
   /** Stops the run at the next page; the checkpoint is kept and a later run resumes. */
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: BackfillProgress) => void) | undefined;
+  /**
+   * Least ms between two checkpoint saves (each also renews the run's lease; at most a third of
+   * `leaseMs`). A killed run redoes at most this much reading. Default 1 000.
+   */
+  checkpointEveryMs?: number | undefined;
   /** Least ms between two progress calls. Default 1 000. */
   progressEveryMs?: number | undefined;
   /**
@@ -267,11 +272,16 @@ export async function runBackfill<Item, Change>(
     options.onProgress(progress());
   };
 
-  // Saves are serialised; a save requested while one runs is folded into the next.
+  // Saves are serialised; a save requested while one runs is folded into the next. Pages save at
+  // most every `checkpointEveryMs` (and a third of the lease, which each save renews); the pages a
+  // killed run did after its last save are read again, and their conditional writes skip.
   let saving: Promise<void> = Promise.resolve();
   let dirty = false;
+  let lastSave = -Infinity;
+  const saveEveryMs = Math.min(options.checkpointEveryMs ?? 1_000, leaseMs / 3);
   const save = (): Promise<void> => {
     if (dryRun) return Promise.resolve();
+    lastSave = performance.now();
     dirty = true;
     saving = saving.then(async () => {
       if (!dirty) return;
@@ -314,7 +324,7 @@ export async function runBackfill<Item, Change>(
       }
       lane.position = page.next;
       lane.done = page.next === undefined;
-      await save();
+      if (performance.now() - lastSave >= saveEveryMs) await save();
       report();
     }
   };
@@ -323,7 +333,11 @@ export async function runBackfill<Item, Change>(
   await saving.catch(() => undefined);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const completed = lanes.every((l) => l.done);
-  if (!completed && !dryRun) await store.release?.(options.name, owner).catch(() => undefined);
+  if (!completed && !dryRun) {
+    // Stopped: keep every finished page, then let the next run claim the checkpoint at once.
+    await save().catch(() => undefined);
+    await store.release?.(options.name, owner).catch(() => undefined);
+  }
   if (failure !== undefined && !(signal?.aborted === true && !completed && isAbort(failure.reason))) {
     throw failure.reason;
   }
