@@ -8,6 +8,11 @@ export interface SqlSession {
   ): Promise<R[]>;
   /** Runs a script of several statements (simple query protocol, no parameters). */
   exec(script: string): Promise<void>;
+  /**
+   * Runs one statement and returns how many rows it changed (the command's row count), without
+   * shipping rows back. Optional: callers fall back to `query` with a counting statement.
+   */
+  run?(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
 /** Something that can lend a dedicated session for the duration of a callback. */
@@ -17,7 +22,7 @@ export interface SqlSessionSource {
 
 /** The parts of a `pg.Pool` (or `pg.Client`) dbkit uses; declared structurally so `pg` stays optional. */
 export interface PgQueryable {
-  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount?: number | null }>;
 }
 /** A `pg.Pool`: lends clients that must be released. */
 export interface PgPoolLike extends PgQueryable {
@@ -25,7 +30,7 @@ export interface PgPoolLike extends PgQueryable {
 }
 /** A PGlite instance. */
 export interface PgliteLike {
-  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[]; affectedRows?: number }>;
   exec(sql: string): Promise<unknown>;
 }
 
@@ -36,6 +41,9 @@ function sessionOverPg(client: PgQueryable): SqlSession {
     },
     async exec(script) {
       await client.query(script);
+    },
+    async run(sql, params = []) {
+      return (await client.query(sql, [...params])).rowCount ?? 0;
     },
   };
 }
@@ -58,6 +66,9 @@ export function sqlSource(db: PgPoolLike | PgQueryable | PgliteLike): SqlSession
       },
       async exec(script) {
         await pglite.exec(script);
+      },
+      async run(sql, params = []) {
+        return (await pglite.query(sql, [...params])).affectedRows ?? 0;
       },
     };
     return { withSession: (fn) => fn(session) };
