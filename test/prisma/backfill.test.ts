@@ -243,7 +243,11 @@ describeEngine('postgres', (serverUrl) => {
     });
 
     it('refuses a second runner while the first keeps its lease', async () => {
-      const first = backfill(sqlSource(pool), lowerEmail('twice', { batchSize: 100, itemsPerSecond: N / 3 }));
+      // The first saves (renewing its lease) every 50 ms, well within the second's 300 ms lease.
+      const first = backfill(
+        sqlSource(pool),
+        lowerEmail('twice', { batchSize: 100, itemsPerSecond: N / 3, checkpointEveryMs: 50 }),
+      );
       await new Promise((r) => setTimeout(r, 300));
       const err = await backfill(sqlSource(pool), lowerEmail('twice', { leaseMs: 300 })).catch(
         (e: unknown) => e,
@@ -269,7 +273,7 @@ describeEngine('postgres', (serverUrl) => {
       expect(stopped.completed).toBe(false);
       const [row] = await query(`SELECT owner, checkpoint FROM _dbkit_backfills WHERE name = 'stopped'`);
       expect(row?.['owner']).toBe('');
-      // Saves are written at most every 100 ms; stopping writes the one kept back: the last page.
+      // Saves are at most every second; stopping saves the last page.
       expect((row?.['checkpoint'] as { scanned?: number } | null)?.scanned).toBe(stopped.scanned);
       const started = performance.now();
       const resumed = await backfill(sqlSource(pool), lowerEmail('stopped', { batchSize: 1_000 }));

@@ -60,8 +60,8 @@ export interface SqlBackfillOptions<Row extends SqlRow = SqlRow> extends Backfil
  * `lock_timeout` (a lock wait gives up and the page is repeated) and a `statement_timeout`.
  * The checkpoint lives in `_dbkit_backfills` (created if missing); a run killed at any point resumes
  * with the same `name` once the lease (`leaseMs`) has expired, from the last page saved: the
- * checkpoint is written at most every 100 ms (and when the run stops), and pages read again are
- * skipped by `where` or by their conditional writes.
+ * runner saves at most every `checkpointEveryMs` (and when the run stops), and pages read again
+ * are skipped by `where` or by their conditional writes.
  *
  * @example
  * ```ts

@@ -26,31 +26,13 @@ export async function ensureCheckpointTable(session: SqlSession): Promise<void> 
 }
 
 /**
- * A checkpoint is written at most this often (and at least four times per lease). Short: another
- * runner judges the lease by its own `leaseMs`, so the row's `saved_at` must stay fresh.
- */
-export const CHECKPOINT_EVERY_MS = 100;
-
-/**
  * @internal Core's `CheckpointStore` over one session. The lease is measured on the database's
  * clock: another runner's checkpoint is free once its `saved_at` is older than `leaseMs`.
- *
- * The runner saves after every page; a write per page costs a round trip and a commit (6 to 20 %
- * of a fast backfill's time in bench/backfill/sql.ts), so a save within `min(CHECKPOINT_EVERY_MS, leaseMs / 4)` (100 ms) of
- * the last write is kept and written by a later save, or by `release` when the run stops. A run killed
- * resumes from a page at most that long before the last one: pages after it are read again and
- * their conditional writes skip the rows already done.
  */
 export function sqlCheckpointStore(session: SqlSession, target: string): CheckpointStore {
   const table = `"${CHECKPOINT_TABLE}"`;
-  let everyMs = CHECKPOINT_EVERY_MS;
-  let writtenAt = Number.NEGATIVE_INFINITY;
-  let pending: BackfillCheckpoint | undefined;
   return {
     async claim(name, owner, leaseMs) {
-      everyMs = Math.min(CHECKPOINT_EVERY_MS, leaseMs / 4);
-      writtenAt = performance.now();
-      pending = undefined;
       const rows = await session.query<{ checkpoint: BackfillCheckpoint | string | null }>(
         `INSERT INTO ${table} AS b ("name", "owner", "checkpoint", "saved_at") VALUES ($1, $2, NULL, now())
          ON CONFLICT ("name") DO UPDATE SET "owner" = EXCLUDED."owner", "saved_at" = now()
@@ -74,12 +56,6 @@ export function sqlCheckpointStore(session: SqlSession, target: string): Checkpo
       return (checkpoint ?? undefined) as BackfillCheckpoint | undefined;
     },
     async save(name, checkpoint) {
-      if (performance.now() - writtenAt < everyMs) {
-        pending = checkpoint;
-        return;
-      }
-      pending = undefined;
-      writtenAt = performance.now();
       const rows = await session.query(
         `UPDATE ${table} SET "checkpoint" = $3::jsonb, "saved_at" = now() WHERE "name" = $1 AND "owner" = $2 RETURNING 1`,
         [name, checkpoint.owner, JSON.stringify(checkpoint)],
@@ -96,18 +72,13 @@ export function sqlCheckpointStore(session: SqlSession, target: string): Checkpo
       }
     },
     async release(name, owner) {
-      // The checkpoint stays (the latest one, if a save was kept back); an expired lease lets the
-      // next run take it at once.
-      const latest = pending;
-      pending = undefined;
+      // The checkpoint stays; an expired lease lets the next run take it at once.
       await session.query(
-        `UPDATE ${table} SET "owner" = '', "saved_at" = '-infinity'${latest === undefined ? '' : ', "checkpoint" = $3::jsonb'}
-          WHERE "name" = $1 AND "owner" = $2`,
-        latest === undefined ? [name, owner] : [name, owner, JSON.stringify(latest)],
+        `UPDATE ${table} SET "owner" = '', "saved_at" = '-infinity' WHERE "name" = $1 AND "owner" = $2`,
+        [name, owner],
       );
     },
     async clear(name, owner) {
-      pending = undefined;
       await session.query(`DELETE FROM ${table} WHERE "name" = $1 AND "owner" = $2`, [name, owner]);
     },
   };

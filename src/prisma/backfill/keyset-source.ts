@@ -212,10 +212,13 @@ export function keysetSource(
       ),
       `(${plan.where})`,
     ];
-    // The count comes back as one row, not one row per updated row.
+    const statement = `UPDATE ${from} SET ${assignments.join(', ')} FROM ${rowsSql} AS v(${cells.map((c) => c.name).join(', ')})
+        WHERE ${conditions.join(' AND ')}`;
+    // The command's row count when the session reports it; else counted in one row, not one row
+    // per updated row.
+    if (session.run !== undefined) return session.run(statement, params);
     const [result] = await session.query<{ n: number }>(
-      `WITH u AS (UPDATE ${from} SET ${assignments.join(', ')} FROM ${rowsSql} AS v(${cells.map((c) => c.name).join(', ')})
-        WHERE ${conditions.join(' AND ')} RETURNING 1) SELECT count(*)::int AS n FROM u`,
+      `WITH u AS (${statement} RETURNING 1) SELECT count(*)::int AS n FROM u`,
       params,
     );
     return result?.n ?? 0;

@@ -33,6 +33,17 @@ export function mappedSession(session: SqlSession, engine: PrismaEngine): SqlSes
         throw map(err);
       }
     },
+    ...(session.run === undefined
+      ? {}
+      : {
+          async run(sql: string, params?: readonly unknown[]) {
+            try {
+              return (await session.run?.(sql, params)) ?? 0;
+            } catch (err) {
+              throw map(err);
+            }
+          },
+        }),
   };
 }
 
