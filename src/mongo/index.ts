@@ -66,3 +66,5 @@ export { backfill } from './backfill.js';
 export type { MongoBackfillChange, MongoBackfillOptions, MongoBackfillTarget } from './backfill.js';
 export { migrateToCurrentSchema } from './schema-backfill.js';
 export type { SchemaMigrationOptions } from './schema-backfill.js';
+export { mongoTarget } from './migration-target.js';
+export type { MongoCollectionSyncReport, MongoTargetOptions, SyncedCollection } from './migration-target.js';

@@ -86,6 +86,8 @@ export interface SyncIndexesOptions {
   recreateDrifted?: boolean | undefined;
   /** `throw` (default) raises an UnsupportedError after building what it can; `report` only reports. */
   onUnsupported?: 'throw' | 'report' | undefined;
+  /** Change nothing: `created` and `dropped` list what would be created and dropped. Default false. */
+  dryRun?: boolean | undefined;
 }
 
 /**
@@ -262,8 +264,12 @@ export async function syncIndexes(
         report.drifted.push({ name, differences });
         continue;
       }
-      await collection.dropIndex(String(onServer.name));
+      if (!options.dryRun) await collection.dropIndex(String(onServer.name));
       report.dropped.push(String(onServer.name));
+    }
+    if (options.dryRun) {
+      report.created.push(name);
+      continue;
     }
     try {
       await collection.createIndexes([indexDescription(spec)]);
@@ -279,7 +285,7 @@ export async function syncIndexes(
     const name = String(index.name);
     if (claimed.has(name)) continue;
     if (options.dropUndeclared) {
-      await collection.dropIndex(name);
+      if (!options.dryRun) await collection.dropIndex(name);
       report.dropped.push(name);
     } else {
       report.undeclared.push(name);
