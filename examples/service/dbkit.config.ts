@@ -3,8 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'dbkit';
 import type { MigrationTarget } from 'dbkit';
 import { dynamoTarget } from 'dbkit/dynamo';
+import { mongoTarget } from 'dbkit/mongo';
 import { sqlTarget } from 'dbkit/prisma';
 import { exampleDynamoMigrations, model } from './stores/dynamo-store.js';
+import { exampleMongoMigrations, mongoCollections } from './stores/mongo-store.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const env = process.env;
@@ -24,6 +26,15 @@ if (env['DYNAMODB_ENDPOINT']) {
     table: model(env['DYNAMODB_TABLE'] ?? 'dbkit-example').table,
     client: { local: env['DYNAMODB_ENDPOINT'] },
     dir: exampleDynamoMigrations,
+  });
+}
+
+if (env['MONGODB_URI']) {
+  // The collections' indexes (`dbkit sync`), and the journal of the migrations in the database.
+  targets['mongo'] = mongoTarget({
+    connection: { uri: env['MONGODB_URI'], dbName: env['MONGODB_DB'] ?? 'dbkit_example', shared: false },
+    dir: exampleMongoMigrations,
+    collections: mongoCollections,
   });
 }
 

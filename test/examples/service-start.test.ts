@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { createDynamoClient } from '../../src/dynamo/client.js';
+import { connectMongo } from '../../src/mongo/client.js';
 import { describeEngine, uniqueName } from '../helpers/engines.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
@@ -100,5 +101,44 @@ describeEngine('dynamodb', (endpoint) => {
       /dbkit example service on dynamo: http:\/\/\S+/,
     );
     expect(served.stdout).toMatch(/dbkit example service on dynamo: http:\/\/127\.0\.0\.1:\d+/);
+  }, 180_000);
+});
+
+describeEngine('mongo-java-server', (uri) => {
+  const database = uniqueName('start');
+  afterAll(async () => {
+    const mongo = await connectMongo({ uri, dbName: database, shared: false });
+    await mongo.db.dropDatabase();
+    await mongo.close();
+  });
+
+  it('refuses to start without the indexes, naming the command; serves after npm run migrate', async () => {
+    const env = { DBKIT_ENGINE: 'mongo', MONGODB_URI: uri, MONGODB_DB: database };
+    const refused = await run(['examples/service/main.ts'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('index users.email_1');
+    expect(refused.stderr).toContain('npm run migrate -- --target mongo');
+
+    const deployed = await run([...migrate, '--target', 'mongo', '--json'], env);
+    expect(deployed.stderr).not.toContain('dbkit migrate');
+    expect(deployed.code).toBe(0);
+    expect(JSON.parse(deployed.stdout)).toMatchObject({
+      ok: true,
+      targets: {
+        mongo: {
+          applied: [],
+          sync: expect.arrayContaining([
+            expect.objectContaining({ collection: 'users', created: ['email_1'] }),
+          ]),
+        },
+      },
+    });
+
+    const served = await run(
+      ['examples/service/main.ts'],
+      env,
+      /dbkit example service on mongo: http:\/\/\S+/,
+    );
+    expect(served.stdout).toMatch(/dbkit example service on mongo: http:\/\/127\.0\.0\.1:\d+/);
   }, 180_000);
 });

@@ -67,6 +67,7 @@ export async function openStore(
       return openMongoStore({
         uri: required(env, 'MONGODB_URI', engine),
         database: env.MONGODB_DB ?? 'dbkit_example',
+        schema,
       });
     }
   }

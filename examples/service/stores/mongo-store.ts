@@ -1,7 +1,16 @@
 // The example's store on MongoDB (or FerretDB, mongo-java-server): embedded addresses, separate comments, aggregation, TTL.
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, UnsupportedError } from 'dbkit';
-import { connectMongo, defineCollection, mongoRepository, op, withTransaction } from 'dbkit/mongo';
+import {
+  connectMongo,
+  defineCollection,
+  mongoRepository,
+  mongoTarget,
+  op,
+  withTransaction,
+} from 'dbkit/mongo';
+import type { MongoCollectionSyncReport, MongoConnection } from 'dbkit/mongo';
 import { Address, Comment, Post, User } from '../domain.js';
 import type { Transfer } from '../domain.js';
 import type { Store } from '../store.js';
@@ -65,10 +74,21 @@ const sessions = defineCollection({
   mapId: true,
 });
 
+/** The example's MongoDB migrations folder (none yet: the journal still records that nothing is pending). */
+export const exampleMongoMigrations = fileURLToPath(new URL('../migrations/mongodb', import.meta.url));
+
+/** The collections whose indexes `npm run migrate` (dbkit sync) creates. */
+export const mongoCollections = [users, posts, comments, accounts, transfers, sessions] as const;
+
 /** Where the MongoDB store runs. */
 export interface MongoStoreOptions {
   uri: string;
   database: string;
+  /**
+   * `apply` (default: tests) creates the declared indexes at start-up; `verify` refuses to open
+   * unless `npm run migrate` (dbkit sync and migrate deploy) already created them and applied the migrations.
+   */
+  schema?: 'apply' | 'verify';
   /** Drop the database on close (tests). */
   dropOnClose?: boolean;
   /** Time limit of each database operation, retries included, in ms. Default 2000: a request's budget. */
@@ -78,8 +98,36 @@ export interface MongoStoreOptions {
 const iso = (d: Date): string => d.toISOString();
 
 /**
- * Opens the store, creating the declared indexes (an engine that cannot build one, such as a TTL
- * index on FerretDB, is reported rather than fatal).
+ * Refuses to start on a database missing a declared index (or holding a different one) or with
+ * pending migrations. Indexes the engine cannot build (TTL on FerretDB) are not required.
+ */
+async function verifyDeployed(mongo: MongoConnection): Promise<void> {
+  const target = mongoTarget({
+    connection: mongo,
+    dir: exampleMongoMigrations,
+    collections: mongoCollections,
+  });
+  const plan = (await target.syncSchema?.({ dryRun: true })) as MongoCollectionSyncReport[];
+  const status = await target.migrationStatus();
+  const missing = [
+    ...plan.flatMap((c) => c.created.map((name) => `index ${c.collection}.${name}`)),
+    ...plan.flatMap((c) => c.drifted.map((d) => `index ${c.collection}.${d.name} as declared`)),
+    ...status.migrations
+      .filter((m) => m.state !== 'applied' && m.state !== 'missingLocally')
+      .map((m) => `${m.name} (${m.state})`),
+  ];
+  if (missing.length === 0) return;
+  await mongo.close();
+  throw new Error(
+    `the MongoDB database ${mongo.db.databaseName} is not deployed: ${missing.join(', ')} missing. ` +
+      'Deploy first with `npm run migrate -- --target mongo` (dbkit migrate deploy); the service never changes indexes at start-up.',
+  );
+}
+
+/**
+ * Opens the store. With `schema: 'apply'` (default) it creates the declared indexes (an engine that
+ * cannot build one, such as a TTL index on FerretDB, is reported rather than fatal); with `verify`
+ * it refuses a database that `npm run migrate -- --target mongo` has not deployed.
  *
  * @example
  * ```ts
@@ -102,7 +150,8 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     transfers: mongoRepository(mongo, transfers),
     sessions: mongoRepository(mongo, sessions),
   };
-  for (const r of Object.values(repo)) await r.syncIndexes({ onUnsupported: 'report' });
+  if (options.schema === 'verify') await verifyDeployed(mongo);
+  else for (const r of Object.values(repo)) await r.syncIndexes({ onUnsupported: 'report' });
 
   const toUser = (u: Awaited<ReturnType<typeof repo.users.create>>): User => ({
     id: u.id,
