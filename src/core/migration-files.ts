@@ -50,7 +50,10 @@ export async function loadMigrationFolder<Ctx>(
     seen.set(name, file);
     const path = resolve(join(dir, file));
     const bytes = await readFile(path);
-    const mod = (await importer(pathToFileURL(path).href)) as { up?: unknown; default?: { up?: unknown } };
+    const checksum = migrationChecksumOf(bytes);
+    // The checksum in the URL: a file edited since an earlier load in this process is imported anew.
+    const url = `${pathToFileURL(path).href}?checksum=${checksum.slice(0, 16)}`;
+    const mod = (await importer(url)) as { up?: unknown; default?: { up?: unknown } };
     const up = typeof mod.up === 'function' ? mod.up : mod.default?.up;
     if (typeof up !== 'function') {
       throw new ValidationError([{ path: [file], message: 'exports no `up` function' }], {
@@ -61,7 +64,7 @@ export async function loadMigrationFolder<Ctx>(
       });
     }
     const run = up as (ctx: Ctx, run: MigrationRun) => Promise<void>;
-    out.push({ name, checksum: migrationChecksumOf(bytes), up: (ctx, r) => run(ctx, r) });
+    out.push({ name, checksum, up: (ctx, r) => run(ctx, r) });
   }
   return out;
 }

@@ -204,6 +204,13 @@ describe('loadMigrationFolder', () => {
     const ctx: string[] = [];
     for (const m of ms) await m.up(ctx, { name: m.name, signal: new AbortController().signal });
     expect(ctx).toEqual(['a', 'b']);
+    // An edited file is imported anew in the same process (its checksum is part of the URL).
+    await writeFile(join(dir, '001_a.mjs'), 'export async function up(ctx) { ctx.push("a2") }\n');
+    const edited = await loadMigrationFolder<string[]>(dir, 'core');
+    const again: string[] = [];
+    await edited[0]?.up(again, { name: '001_a', signal: new AbortController().signal });
+    expect(again).toEqual(['a2']);
+    expect(edited[0]?.checksum).not.toBe(ms[0]?.checksum);
     await writeFile(join(dir, '003_c.mjs'), 'export const nothing = 1\n');
     const err = await loadMigrationFolder(dir, 'core').catch((e: unknown) => e);
     expect(isDbkitError(err, 'migration.invalidFile')).toBe(true);

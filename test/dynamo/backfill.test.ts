@@ -90,128 +90,138 @@ describeEngine('dynamodb', (endpoint) => {
     db.destroy();
   });
 
-  it(`resumes after SIGKILL halfway and transforms each of ${N} items exactly once`, async () => {
-    await populate(db, table.name, 'kill', N);
-    const name = 'kill-resume';
-    const proc = spawn(process.execPath, ['--conditions=dbkit-source', '--import', 'tsx', child], {
-      env: {
-        ...process.env,
-        ENDPOINT: endpoint,
-        TABLE: table.name,
-        BACKFILL: name,
-        RATE: String(Math.ceil(N / 3)),
-        LEASE_MS: '1000',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let killedAt = 0;
-    await new Promise<void>((resolve, reject) => {
-      let buffer = '';
-      proc.stdout.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString();
-        const lines = buffer.split('\n');
-        buffer = lines.pop() ?? '';
-        for (const line of lines) {
-          const p = JSON.parse(line) as { scanned?: number; done?: boolean };
-          if (p.done === true) reject(new Error('the child finished before it was killed'));
-          if ((p.scanned ?? 0) >= N / 2 && killedAt === 0) {
-            killedAt = p.scanned ?? 0;
-            proc.kill('SIGKILL');
+  it(
+    `resumes after SIGKILL halfway and transforms each of ${N} items exactly once`,
+    async () => {
+      await populate(db, table.name, 'kill', N);
+      const name = 'kill-resume';
+      const proc = spawn(process.execPath, ['--conditions=dbkit-source', '--import', 'tsx', child], {
+        env: {
+          ...process.env,
+          ENDPOINT: endpoint,
+          TABLE: table.name,
+          BACKFILL: name,
+          RATE: String(Math.ceil(N / 3)),
+          LEASE_MS: '1000',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let killedAt = 0;
+      await new Promise<void>((resolve, reject) => {
+        let buffer = '';
+        proc.stdout.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString();
+          const lines = buffer.split('\n');
+          buffer = lines.pop() ?? '';
+          for (const line of lines) {
+            const p = JSON.parse(line) as { scanned?: number; done?: boolean };
+            if (p.done === true) reject(new Error('the child finished before it was killed'));
+            if ((p.scanned ?? 0) >= N / 2 && killedAt === 0) {
+              killedAt = p.scanned ?? 0;
+              proc.kill('SIGKILL');
+            }
+          }
+        });
+        proc.on('exit', () => {
+          resolve();
+        });
+        proc.on('error', reject);
+      });
+      expect(killedAt).toBeGreaterThanOrEqual(N / 2);
+      expect((await checkpoint(name)).Item).toBeDefined();
+      const before = (await all(db, table.name, 'kill')).filter((i) => i.migrated === true).length;
+      expect(before).toBeGreaterThan(0);
+      expect(before).toBeLessThan(N);
+
+      // The killed run's lease (1 s) runs out; the second run takes the checkpoint over and resumes.
+      await new Promise((r) => setTimeout(r, 1_100));
+      const report = await backfill(db, {
+        name,
+        source: table,
+        batchSize: 100,
+        segments: 4,
+        leaseMs: 1_000,
+        transform: (item) =>
+          item.migrated === true
+            ? undefined
+            : { set: { migrated: true, count: Number(item.count ?? 0) + 1 } },
+      });
+      expect(report.resumed).toBe(true);
+      expect(report.completed).toBe(true);
+      const items = await all(db, table.name, 'kill');
+      expect(items).toHaveLength(N);
+      expect(items.filter((i) => i.migrated !== true)).toEqual([]);
+      expect(items.filter((i) => i.count !== 1)).toEqual([]);
+      expect((await checkpoint(name)).Item).toBeUndefined();
+    },
+    Math.max(180_000, N * 20),
+  );
+
+  it(
+    'never overwrites a concurrent application write: a changed item is skipped, and a re-run finishes it',
+    async () => {
+      const n = process.env.DBKIT_BACKFILL_ITEMS === undefined ? 600 : N; // the acceptance run uses N
+      await populate(db, table.name, 'race', n, () => ({ v: 0, derived: 0 }));
+      // The application keeps `derived = v * 2` on every write; the backfill computes it from `v` it read.
+      const increments = new Map<number, number>();
+      const state = { stop: false };
+      const writer = (async () => {
+        let writes = 0;
+        for (;;) {
+          if (state.stop && writes >= 50) break;
+          const i = Math.floor(Math.random() * n);
+          const key = { pk: `race#${i}`, sk: 'A' };
+          const got = await db.document.send(
+            new GetCommand({ TableName: table.name, Key: key, ConsistentRead: true }),
+          );
+          const v = Number(got.Item?.v ?? 0);
+          try {
+            await db.document.send(
+              new UpdateCommand({
+                TableName: table.name,
+                Key: key,
+                UpdateExpression: 'SET v = :nv, derived = :nd',
+                ConditionExpression: 'v = :ov',
+                ExpressionAttributeValues: { ':nv': v + 1, ':nd': (v + 1) * 2 + 1, ':ov': v },
+              }),
+            );
+            increments.set(i, (increments.get(i) ?? 0) + 1);
+            writes++;
+          } catch (err) {
+            if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
           }
         }
+      })();
+      // Backfill formula: derived = v * 2 + 1 (the application writes it the same way).
+      const transform = (item: Item) => {
+        const want = Number(item.v) * 2 + 1;
+        return item.derived === want ? undefined : { set: { derived: want } };
+      };
+      const first = await backfill(db, {
+        name: 'race',
+        source: table,
+        batchSize: 25,
+        segments: 2,
+        reads: ['v'],
+        transform,
       });
-      proc.on('exit', () => {
-        resolve();
-      });
-      proc.on('error', reject);
-    });
-    expect(killedAt).toBeGreaterThanOrEqual(N / 2);
-    expect((await checkpoint(name)).Item).toBeDefined();
-    const before = (await all(db, table.name, 'kill')).filter((i) => i.migrated === true).length;
-    expect(before).toBeGreaterThan(0);
-    expect(before).toBeLessThan(N);
-
-    // The killed run's lease (1 s) runs out; the second run takes the checkpoint over and resumes.
-    await new Promise((r) => setTimeout(r, 1_100));
-    const report = await backfill(db, {
-      name,
-      source: table,
-      batchSize: 100,
-      segments: 4,
-      leaseMs: 1_000,
-      transform: (item) =>
-        item.migrated === true ? undefined : { set: { migrated: true, count: Number(item.count ?? 0) + 1 } },
-    });
-    expect(report.resumed).toBe(true);
-    expect(report.completed).toBe(true);
-    const items = await all(db, table.name, 'kill');
-    expect(items).toHaveLength(N);
-    expect(items.filter((i) => i.migrated !== true)).toEqual([]);
-    expect(items.filter((i) => i.count !== 1)).toEqual([]);
-    expect((await checkpoint(name)).Item).toBeUndefined();
-  }, 180_000);
-
-  it('never overwrites a concurrent application write: a changed item is skipped, and a re-run finishes it', async () => {
-    const n = 600;
-    await populate(db, table.name, 'race', n, () => ({ v: 0, derived: 0 }));
-    // The application keeps `derived = v * 2` on every write; the backfill computes it from `v` it read.
-    const increments = new Map<number, number>();
-    const state = { stop: false };
-    const writer = (async () => {
-      let writes = 0;
-      for (;;) {
-        if (state.stop && writes >= 50) break;
-        const i = Math.floor(Math.random() * n);
-        const key = { pk: `race#${i}`, sk: 'A' };
-        const got = await db.document.send(
-          new GetCommand({ TableName: table.name, Key: key, ConsistentRead: true }),
-        );
-        const v = Number(got.Item?.v ?? 0);
-        try {
-          await db.document.send(
-            new UpdateCommand({
-              TableName: table.name,
-              Key: key,
-              UpdateExpression: 'SET v = :nv, derived = :nd',
-              ConditionExpression: 'v = :ov',
-              ExpressionAttributeValues: { ':nv': v + 1, ':nd': (v + 1) * 2 + 1, ':ov': v },
-            }),
-          );
-          increments.set(i, (increments.get(i) ?? 0) + 1);
-          writes++;
-        } catch (err) {
-          if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-        }
+      state.stop = true;
+      await writer;
+      expect(first.completed).toBe(true);
+      const items = await all(db, table.name, 'race');
+      for (const item of items) {
+        const i = Number(item.n);
+        expect(item.v).toBe(increments.get(i) ?? 0);
+        // Never a derived value computed from a stale `v`: either current or not written yet.
+        expect([Number(item.v) * 2 + 1, 0]).toContain(item.derived);
       }
-    })();
-    // Backfill formula: derived = v * 2 + 1 (the application writes it the same way).
-    const transform = (item: Item) => {
-      const want = Number(item.v) * 2 + 1;
-      return item.derived === want ? undefined : { set: { derived: want } };
-    };
-    const first = await backfill(db, {
-      name: 'race',
-      source: table,
-      batchSize: 25,
-      segments: 2,
-      reads: ['v'],
-      transform,
-    });
-    state.stop = true;
-    await writer;
-    expect(first.completed).toBe(true);
-    const items = await all(db, table.name, 'race');
-    for (const item of items) {
-      const i = Number(item.n);
-      expect(item.v).toBe(increments.get(i) ?? 0);
-      // Never a derived value computed from a stale `v`: either current or not written yet.
-      expect([Number(item.v) * 2 + 1, 0]).toContain(item.derived);
-    }
-    const second = await backfill(db, { name: 'race', source: table, reads: ['v'], transform });
-    expect(second.changed + first.changed).toBeGreaterThanOrEqual(n - increments.size);
-    const after = await all(db, table.name, 'race');
-    expect(after.filter((item) => item.derived !== Number(item.v) * 2 + 1)).toEqual([]);
-  }, 60_000);
+      const second = await backfill(db, { name: 'race', source: table, reads: ['v'], transform });
+      expect(second.changed + first.changed).toBeGreaterThanOrEqual(n - increments.size);
+      const after = await all(db, table.name, 'race');
+      expect(after.filter((item) => item.derived !== Number(item.v) * 2 + 1)).toEqual([]);
+    },
+    Math.max(60_000, N * 20),
+  );
 
   it('dry run counts what would change and writes nothing, not even a checkpoint', async () => {
     await populate(db, table.name, 'dry', 150, (i) => (i % 3 === 0 ? { status: 'x' } : {}));

@@ -75,59 +75,66 @@ describeEngine('postgres', (serverUrl) => {
       await seed(query, N);
     });
 
-    it('resumes after SIGKILL: every row is transformed exactly once and the checkpoint is removed', async () => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--conditions=dbkit-source',
-          '--import',
-          'tsx',
-          fileURLToPath(new URL('./fixtures/backfill-child.ts', import.meta.url)),
-          database.url,
-          'resume',
-          '100',
-          String(Math.max(1_000, N / 2)),
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-        child.on('exit', (code, signal) => {
-          resolve(signal ?? code);
-        }),
-      );
-      // Watch the checkpoint row and kill the child at about half.
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        if (Date.now() > deadline) throw new Error(`the child never reached half: ${stderr}`);
-        if (child.exitCode !== null) throw new Error(`the child ended early: ${stderr}`);
-        const rows = await query(`SELECT checkpoint FROM _dbkit_backfills WHERE name = 'resume'`).catch(
-          () => [],
+    it(
+      'resumes after SIGKILL: every row is transformed exactly once and the checkpoint is removed',
+      async () => {
+        const child = spawn(
+          process.execPath,
+          [
+            '--conditions=dbkit-source',
+            '--import',
+            'tsx',
+            fileURLToPath(new URL('./fixtures/backfill-child.ts', import.meta.url)),
+            database.url,
+            'resume',
+            '100',
+            String(Math.max(1_000, N / 2)),
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
         );
-        const scanned = (rows[0]?.['checkpoint'] as { scanned?: number } | null)?.scanned ?? 0;
-        if (scanned >= N / 2) {
-          child.kill('SIGKILL');
-          break;
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+          child.on('exit', (code, signal) => {
+            resolve(signal ?? code);
+          }),
+        );
+        // Watch the checkpoint row and kill the child at about half.
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          if (Date.now() > deadline) throw new Error(`the child never reached half: ${stderr}`);
+          if (child.exitCode !== null) throw new Error(`the child ended early: ${stderr}`);
+          const rows = await query(`SELECT checkpoint FROM _dbkit_backfills WHERE name = 'resume'`).catch(
+            () => [],
+          );
+          const scanned = (rows[0]?.['checkpoint'] as { scanned?: number } | null)?.scanned ?? 0;
+          if (scanned >= N / 2) {
+            child.kill('SIGKILL');
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 20));
         }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(await exited).toBe('SIGKILL');
-      const half = await counts(query);
-      expect(half.pending).toBeGreaterThan(0);
-      expect(half.pending).toBeLessThan(N);
+        expect(await exited).toBe('SIGKILL');
+        const half = await counts(query);
+        expect(half.pending).toBeGreaterThan(0);
+        expect(half.pending).toBeLessThan(N);
 
-      // The next run waits for the killed runner's lease (500 ms) to lapse, then resumes.
-      const report = await backfill(sqlSource(pool), lowerEmail('resume', { leaseMs: 500, batchSize: 250 }));
-      expect(report.completed).toBe(true);
-      expect(report.resumed).toBe(true);
-      expect(report.scanned).toBeGreaterThanOrEqual(N - 250);
-      const after = await counts(query);
-      expect(after).toEqual({ pending: 0, wrong: 0, touched: { '1': N } });
-      expect(await query(`SELECT * FROM _dbkit_backfills`)).toEqual([]);
-    }, 120_000);
+        // The next run waits for the killed runner's lease (500 ms) to lapse, then resumes.
+        const report = await backfill(
+          sqlSource(pool),
+          lowerEmail('resume', { leaseMs: 500, batchSize: 250 }),
+        );
+        expect(report.completed).toBe(true);
+        expect(report.resumed).toBe(true);
+        expect(report.scanned).toBeGreaterThanOrEqual(N - 250);
+        const after = await counts(query);
+        expect(after).toEqual({ pending: 0, wrong: 0, touched: { '1': N } });
+        expect(await query(`SELECT * FROM _dbkit_backfills`)).toEqual([]);
+      },
+      Math.max(120_000, N * 10),
+    );
 
     it('never overwrites a concurrent write, and every concurrent UPDATE stays fast', async () => {
       const writes = { stop: false };
