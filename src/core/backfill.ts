@@ -14,7 +14,10 @@ import { backoffDelay, sleep } from './retry.js';
  */
 export interface BackfillProgress {
   name: string;
-  /** Items read and passed to `transform` in this run (and earlier runs it resumed). */
+  /**
+   * Items read and passed to `transform` in this run, plus what earlier runs it resumed had counted
+   * at their last checkpoint (so after a kill, a resumed run's counts can fall short of the items done).
+   */
   scanned: number;
   /** Items written (or that a dry run would write). */
   changed: number;

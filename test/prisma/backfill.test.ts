@@ -128,7 +128,10 @@ describeEngine('postgres', (serverUrl) => {
         );
         expect(report.completed).toBe(true);
         expect(report.resumed).toBe(true);
-        expect(report.scanned).toBeGreaterThanOrEqual(N - 250);
+        // Counts carry over from the last checkpoint: rows the killed run finished after it are not
+        // read again (they no longer match `where`), so they are in no run's count.
+        expect(report.scanned).toBeGreaterThan(N / 2);
+        expect(report.scanned).toBeLessThanOrEqual(N);
         const after = await counts(query);
         expect(after).toEqual({ pending: 0, wrong: 0, touched: { '1': N } });
         expect(await query(`SELECT * FROM _dbkit_backfills`)).toEqual([]);
