@@ -119,7 +119,8 @@ export interface EntityConfig<
   /**
    * Attributes being renamed, new name to old name, for the transition: an item stored before the
    * rename is read with the old attribute's value under the new name, and every put or create also
-   * writes the old name, so code still deployed reads it. Remove the entry once a backfill has moved
+   * writes the old name, as does an update's `set` or `remove` of the new name, so code still
+   * deployed reads it (other update actions apply to the new name only). Remove the entry once a backfill has moved
    * every item (and a second one removed the old attribute).
    *
    * @example
@@ -187,6 +188,8 @@ export interface Entity<T extends EntityTypes = EntityTypes> {
   parse(raw: Record<string, unknown>, operation?: string): T['item'];
   /** True when a stored item belongs to this entity. */
   owns(raw: Readonly<Record<string, unknown>>): boolean;
+  /** Attributes being renamed, new name to old name (`renamedFrom`): writes set both. */
+  readonly renamedFrom: Readonly<Record<string, string>>;
 }
 
 /**
@@ -337,6 +340,7 @@ function buildEntity(
     timestamps,
     validateOnRead,
     '~types': undefined as never,
+    renamedFrom: Object.fromEntries(renames),
     keys,
     templateAttributes,
     compose,

@@ -234,6 +234,26 @@ function updatePlan(entity: AnyEntity): UpdatePlan {
   return plan;
 }
 
+// During a rename (`renamedFrom`), setting or removing the new attribute does the same to the old one.
+function mirrorRenames(
+  entity: AnyEntity,
+  actions: UpdateActions<Record<string, unknown>>,
+): UpdateActions<Record<string, unknown>> {
+  const renames = Object.entries(entity.renamedFrom);
+  if (renames.length === 0) return actions;
+  const set = actions.set === undefined ? undefined : { ...actions.set };
+  const remove = actions.remove === undefined ? undefined : [...actions.remove];
+  for (const [renamed, old] of renames) {
+    if (set !== undefined && set[renamed] !== undefined && set[old] === undefined) set[old] = set[renamed];
+    if (remove?.includes(renamed) === true && !remove.includes(old)) remove.push(old);
+  }
+  return {
+    ...actions,
+    ...(set === undefined ? {} : { set }),
+    ...(remove === undefined ? {} : { remove }),
+  };
+}
+
 /**
  * UpdateItem params from typed actions. Key attributes cannot be updated; an index key whose
  * attributes change is recomputed (all of its attributes must then be known); the version is
@@ -253,7 +273,7 @@ export function updateParams<T extends EntityTypes>(
 ): UpdateCommandInput {
   const ctx = new ExpressionContext();
   const plan = updatePlan(entity);
-  const generic = actions as UpdateActions<Record<string, unknown>>;
+  const generic = mirrorRenames(entity, actions);
   const extraSet: [string, unknown][] = [];
   const extraClauses: string[] = [];
   const written = new Set<string>();
