@@ -224,6 +224,11 @@ export interface MigrationRoleInput {
   collections: readonly CollectionDefinition[];
   /** Default `dbkitMigration`. */
   roleName?: string;
+  /**
+   * dbkit's own collections the role keeps: the migration journal and backfill checkpoints.
+   * Default `['dbkit_migrations', 'dbkit_backfills']` (pass the names you configured, or `[]`).
+   */
+  systemCollections?: readonly string[];
 }
 
 /** What the migration role adds to reads and writes: collections, their options and their indexes. */
@@ -248,6 +253,20 @@ export function migrationRole(input: MigrationRoleInput): CreateRoleCommand {
   const actions = new Map<string, Set<MongoAction>>();
   for (const c of input.collections)
     actions.set(c.name, new Set<MongoAction>(['find', 'insert', 'update', 'remove', ...MIGRATION_ACTIONS]));
+  // `dbkit migrate` records and locks in its journal; backfills checkpoint beside it.
+  for (const name of input.systemCollections ?? ['dbkit_migrations', 'dbkit_backfills'])
+    actions.set(
+      name,
+      new Set<MongoAction>([
+        'find',
+        'insert',
+        'update',
+        'remove',
+        'createCollection',
+        'createIndex',
+        'listIndexes',
+      ]),
+    );
   return {
     createRole: input.roleName ?? 'dbkitMigration',
     privileges: privilegesOf(input.db, actions),

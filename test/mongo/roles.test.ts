@@ -127,7 +127,7 @@ describe('role builders', () => {
 
   it('give the migration role index and collection management but never dropCollection', () => {
     const migration = migrationRole({ db: 'blog', collections: [Users, Posts] });
-    expect(migration.privileges[1]?.actions).toEqual(
+    expect(migration.privileges.find((p) => p.resource.collection === 'users')?.actions).toEqual(
       [
         'collMod',
         'createCollection',
@@ -141,6 +141,17 @@ describe('role builders', () => {
       ].sort(),
     );
     expect([...granted(migration)].some((g) => g.endsWith(' dropCollection'))).toBe(false);
+    // The journal and checkpoints `dbkit migrate` and backfills write, and nothing more on them.
+    const journal = migration.privileges.find((p) => p.resource.collection === 'dbkit_migrations');
+    expect(journal?.actions).toEqual(
+      ['createCollection', 'createIndex', 'find', 'insert', 'listIndexes', 'remove', 'update'].sort(),
+    );
+    expect(migration.privileges.some((p) => p.resource.collection === 'dbkit_backfills')).toBe(true);
+    expect(
+      migrationRole({ db: 'blog', collections: [Users], systemCollections: [] }).privileges.map(
+        (p) => p.resource.collection,
+      ),
+    ).toEqual(['users']);
   });
 
   it('spell the role for Atlas and create a SCRAM-SHA-256 user with it', () => {
