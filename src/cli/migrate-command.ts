@@ -1,5 +1,6 @@
 // `dbkit migrate status | deploy | create | resolve`: versioned migrations on every configured engine, from CI.
 import { Command } from 'commander';
+import type { DbkitConfig, MigrationTarget } from '../core/config.js';
 import type { DeployResult, MigrationStatus } from '../core/migrations.js';
 import { selectTargets } from './config.js';
 import { UsageError } from './load-module.js';
@@ -30,6 +31,16 @@ function statusLines(name: string, status: MigrationStatus): string[] {
         `  ${m.state.padEnd(15)}${m.name}${m.error === undefined ? '' : `  (${m.error.split('\n')[0] ?? ''})`}`,
     ),
   ];
+}
+
+// `create` and `resolve` act on one target: the only one, or the one --target names.
+function oneTarget(config: DbkitConfig, flags: MigrateFlags): [string, MigrationTarget] {
+  const selected = selectTargets(config, flags.target);
+  const [only] = selected;
+  if (selected.length > 1 || only === undefined) {
+    throw new UsageError(`--target is required: the config has ${selected.map(([n]) => n).join(', ')}`);
+  }
+  return only;
 }
 
 function common(command: Command): Command {
@@ -124,14 +135,7 @@ export function migrateCommand(): Command {
           if (!/^[A-Za-z0-9_-]{1,100}$/.test(name)) {
             throw new UsageError(`migration name "${name}": use letters, digits, _ and - (at most 100)`);
           }
-          const selected = selectTargets(config, flags.target);
-          if (selected.length > 1) {
-            throw new UsageError(
-              `--target is required: the config has ${selected.map(([n]) => n).join(', ')}`,
-            );
-          }
-          const [targetName, target] = selected[0] ?? [];
-          if (target === undefined || targetName === undefined) throw new UsageError('no target');
+          const [targetName, target] = oneTarget(config, flags);
           const created = await target.createMigration(name);
           print(flags, { ok: true, target: targetName, ...created }, [
             created.created
@@ -149,14 +153,7 @@ export function migrateCommand(): Command {
       .argument('<name>', 'the failed migration')
       .action(async (name: string, flags: MigrateFlags) => {
         await runWithConfig('migrate resolve', flags, async (config) => {
-          const selected = selectTargets(config, flags.target);
-          if (selected.length > 1) {
-            throw new UsageError(
-              `--target is required: the config has ${selected.map(([n]) => n).join(', ')}`,
-            );
-          }
-          const [targetName, target] = selected[0] ?? [];
-          if (target === undefined || targetName === undefined) throw new UsageError('no target');
+          const [targetName, target] = oneTarget(config, flags);
           await target.resolveMigration(name);
           print(flags, { ok: true, target: targetName, resolved: name }, [
             `${targetName}: ${name} is pending again`,

@@ -10,7 +10,7 @@ export type { Telemetry, TelemetryTarget } from './telemetry.js';
 export { pageSize } from './repository.js';
 export { deployWithJournal, journalStatus, planMigrations, resolveWithJournal } from './migrations.js';
 export type { JournalRecord, MigrationJournal } from './migrations.js';
-export { loadMigrationFolder } from './migration-files.js';
+export { defaultImporter, loadMigrationFolder, writeMigrationFile } from './migration-files.js';
 export { runBackfill } from './backfill.js';
 export type {
   BackfillCheckpoint,

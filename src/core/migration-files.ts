@@ -1,5 +1,5 @@
 // Reads a folder of migration modules (`<name>.ts|.mts|.js|.mjs`, exporting `up`) in name order, with each file's checksum.
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ValidationError } from './errors.js';
@@ -8,6 +8,7 @@ import { migrationChecksumOf } from './migrations.js';
 import type { Migration, MigrationRun } from './migrations.js';
 
 const EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
 
 /**
  * Imports one module by file URL. The default is Node's `import()`; the `dbkit` CLI passes a
@@ -19,6 +20,38 @@ const EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
  * ```
  */
 export type ModuleImporter = (url: string) => Promise<unknown>;
+
+/**
+ * @internal The importer engine targets default to: `import()`, and tsx's `tsImport` for `.ts`
+ * files (tsx is the user's dev dependency, not dbkit's).
+ */
+export const defaultImporter: ModuleImporter = async (url) => {
+  if (!TYPESCRIPT.has(extname(new URL(url).pathname))) return import(url);
+  const tsx = 'tsx/esm/api';
+  const api = (await import(tsx)) as { tsImport: (specifier: string, parent: string) => Promise<unknown> };
+  return api.tsImport(url, import.meta.url);
+};
+
+/**
+ * @internal Writes `<dir>/<yyyyMMddHHmmss>_<slug>.ts` with `template` (never over an existing
+ * file) and returns its path: what `dbkit migrate create` does for engines with code migrations.
+ */
+export async function writeMigrationFile(
+  dir: string,
+  name: string,
+  template: string,
+  now = new Date(),
+): Promise<string> {
+  const stamp = now.toISOString().replace(/\D/gu, '').slice(0, 14);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z\d]+/gu, '_')
+    .replace(/^_|_$/gu, '');
+  const path = join(dir, `${slug === '' ? stamp : `${stamp}_${slug}`}.ts`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path, template, { flag: 'wx' });
+  return path;
+}
 
 /** @internal Reads `dir` into migrations, sorted by file name (use a timestamp prefix). */
 export async function loadMigrationFolder<Ctx>(

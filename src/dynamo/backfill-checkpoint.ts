@@ -1,5 +1,6 @@
 // Backfill checkpoints on DynamoDB: one item per backfill name in a reserved partition of the application table, each change conditional on the owner and its lease.
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, DbkitError } from '../core/internal.js';
 import type { BackfillCheckpoint, CheckpointStore } from '../core/internal.js';
 import { dynamoOperations, runDynamo } from './operations.js';
@@ -32,6 +33,18 @@ export function dynamoCheckpoints(runtime: Runtime, table: Table): CheckpointSto
   // The runner does not repeat checkpoint writes: they get a longer retry than the client's, so a
   // throttled table delays a save instead of stopping the run.
   const call = runtime.retry === false ? {} : { retry: { ...runtime.retry, maxAttempts: 10 } };
+  const update = (name: string, input: Omit<UpdateCommandInput, 'TableName' | 'Key'>) =>
+    runDynamo(
+      runtime,
+      dynamoOperations.update,
+      table.name,
+      (signal) =>
+        send.send(
+          new UpdateCommand({ TableName: table.name, Key: key(name), ...input }),
+          signal === undefined ? {} : { abortSignal: signal },
+        ),
+      call,
+    );
   const owned = (name: string, err: unknown, code: 'backfill.running' | 'backfill.lost'): never => {
     if (!isConditionFailure(err)) throw err;
     throw new ConflictError(
@@ -46,35 +59,23 @@ export function dynamoCheckpoints(runtime: Runtime, table: Table): CheckpointSto
       lease = leaseMs;
       const now = Date.now();
       try {
-        const out = await runDynamo(
-          runtime,
-          dynamoOperations.update,
-          table.name,
-          (signal) =>
-            send.send(
-              new UpdateCommand({
-                TableName: table.name,
-                Key: key(name),
-                UpdateExpression: 'SET #owner = :me, #expiresAt = :exp, #entity = :entity',
-                ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :me OR #expiresAt < :now',
-                ExpressionAttributeNames: {
-                  '#pk': table.partitionKey,
-                  '#owner': 'owner',
-                  '#expiresAt': 'expiresAt',
-                  '#entity': table.entityAttribute,
-                },
-                ExpressionAttributeValues: {
-                  ':me': owner,
-                  ':exp': now + leaseMs,
-                  ':now': now,
-                  ':entity': reservedEntity,
-                },
-                ReturnValues: 'ALL_OLD',
-              }),
-              signal === undefined ? {} : { abortSignal: signal },
-            ),
-          call,
-        );
+        const out = await update(name, {
+          UpdateExpression: 'SET #owner = :me, #expiresAt = :exp, #entity = :entity',
+          ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :me OR #expiresAt < :now',
+          ExpressionAttributeNames: {
+            '#pk': table.partitionKey,
+            '#owner': 'owner',
+            '#expiresAt': 'expiresAt',
+            '#entity': table.entityAttribute,
+          },
+          ExpressionAttributeValues: {
+            ':me': owner,
+            ':exp': now + leaseMs,
+            ':now': now,
+            ':entity': reservedEntity,
+          },
+          ReturnValues: 'ALL_OLD',
+        });
         const state: unknown = out.Attributes?.state;
         return typeof state === 'string' ? (JSON.parse(state) as BackfillCheckpoint) : undefined;
       } catch (err) {
@@ -83,28 +84,16 @@ export function dynamoCheckpoints(runtime: Runtime, table: Table): CheckpointSto
     },
     async save(name, checkpoint) {
       try {
-        await runDynamo(
-          runtime,
-          dynamoOperations.update,
-          table.name,
-          (signal) =>
-            send.send(
-              new UpdateCommand({
-                TableName: table.name,
-                Key: key(name),
-                UpdateExpression: 'SET #state = :state, #expiresAt = :exp',
-                ConditionExpression: '#owner = :me',
-                ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt', '#state': 'state' },
-                ExpressionAttributeValues: {
-                  ':me': checkpoint.owner,
-                  ':exp': Date.now() + lease,
-                  ':state': JSON.stringify(checkpoint),
-                },
-              }),
-              signal === undefined ? {} : { abortSignal: signal },
-            ),
-          call,
-        );
+        await update(name, {
+          UpdateExpression: 'SET #state = :state, #expiresAt = :exp',
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt', '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':me': checkpoint.owner,
+            ':exp': Date.now() + lease,
+            ':state': JSON.stringify(checkpoint),
+          },
+        });
       } catch (err) {
         owned(name, err, 'backfill.lost');
       }
@@ -112,24 +101,12 @@ export function dynamoCheckpoints(runtime: Runtime, table: Table): CheckpointSto
     // A stopped run gives up its lease and keeps its state, so the next run resumes at once.
     async release(name, owner) {
       try {
-        await runDynamo(
-          runtime,
-          dynamoOperations.update,
-          table.name,
-          (signal) =>
-            send.send(
-              new UpdateCommand({
-                TableName: table.name,
-                Key: key(name),
-                UpdateExpression: 'SET #expiresAt = :expired',
-                ConditionExpression: '#owner = :me',
-                ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
-                ExpressionAttributeValues: { ':me': owner, ':expired': 0 },
-              }),
-              signal === undefined ? {} : { abortSignal: signal },
-            ),
-          call,
-        );
+        await update(name, {
+          UpdateExpression: 'SET #expiresAt = :expired',
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':me': owner, ':expired': 0 },
+        });
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }

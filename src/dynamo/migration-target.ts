@@ -1,6 +1,5 @@
 // `dynamoTarget`: the DynamoDB engine of a `dbkit.config.ts`, so `dbkit migrate` and `dbkit sync` run from CI.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { defaultImporter, writeMigrationFile } from '../core/internal.js';
 import type { CreatedMigration, MigrationTarget, ModuleImporter } from '../core/internal.js';
 import { createDynamoClient } from './client.js';
 import type { DynamoClient, DynamoClientOptions } from './client.js';
@@ -28,16 +27,6 @@ export interface DynamoTargetOptions {
   /** How migration files are imported. Default: `import()`, and tsx's `tsImport` for `.ts` files. */
   importer?: ModuleImporter | undefined;
 }
-
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
-
-// `.ts` migrations load through tsx when it is installed (a dev dependency of the user's, not dbkit's).
-const defaultImporter: ModuleImporter = async (url) => {
-  if (!TYPESCRIPT.has(extname(new URL(url).pathname))) return import(url);
-  const tsx = 'tsx/esm/api';
-  const api = (await import(tsx)) as { tsImport: (specifier: string, parent: string) => Promise<unknown> };
-  return api.tsImport(url, import.meta.url);
-};
 
 function isClient(value: DynamoClient | DynamoClientOptions): value is DynamoClient {
   return typeof (value as DynamoClient).entity === 'function';
@@ -85,14 +74,7 @@ export function dynamoTarget(options: DynamoTargetOptions): MigrationTarget {
     resolveMigration: (name, deploy = {}) =>
       resolveMigration(client(), name, { ...deploy, table: options.table }),
     async createMigration(name): Promise<CreatedMigration> {
-      const stamp = new Date().toISOString().replace(/\D/gu, '').slice(0, 14);
-      const slug = name
-        .toLowerCase()
-        .replace(/[^a-z\d]+/gu, '_')
-        .replace(/^_|_$/gu, '');
-      const path = join(dir, `${slug === '' ? stamp : `${stamp}_${slug}`}.ts`);
-      await mkdir(dir, { recursive: true });
-      await writeFile(path, template, { flag: 'wx' });
+      const path = await writeMigrationFile(dir, name, template);
       return { created: true, path };
     },
     async syncSchema({ dryRun }) {

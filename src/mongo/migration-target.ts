@@ -1,6 +1,5 @@
 // `mongoTarget`: the MongoDB engine of a `dbkit.config.ts`, so `dbkit migrate` and `dbkit sync` run from CI.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { defaultImporter, writeMigrationFile } from '../core/internal.js';
 import type { CreatedMigration, MigrationTarget, ModuleImporter } from '../core/internal.js';
 import { connectMongo } from './client.js';
 import type { ConnectMongoInput, MongoConnection } from './client-options.js';
@@ -60,16 +59,6 @@ export interface MongoCollectionSyncReport extends IndexSyncReport {
   /** `<index>: <why>` for every difference dbkit will not resolve itself. */
   drift: string[];
 }
-
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
-
-// `.ts` migrations load through tsx when it is installed (a dev dependency of the user's, not dbkit's).
-const defaultImporter: ModuleImporter = async (url) => {
-  if (!TYPESCRIPT.has(extname(new URL(url).pathname))) return import(url);
-  const tsx = 'tsx/esm/api';
-  const api = (await import(tsx)) as { tsImport: (specifier: string, parent: string) => Promise<unknown> };
-  return api.tsImport(url, import.meta.url);
-};
 
 function isConnection(value: MongoConnection | ConnectMongoInput): value is MongoConnection {
   return typeof (value as MongoConnection).capabilities === 'function';
@@ -175,14 +164,7 @@ export function mongoTarget(options: MongoTargetOptions): MigrationTarget {
     resolveMigration: async (name, deploy = {}) =>
       resolveMigration(await connection(), name, { ...deploy, ...where }),
     async createMigration(name): Promise<CreatedMigration> {
-      const stamp = new Date().toISOString().replace(/\D/gu, '').slice(0, 14);
-      const slug = name
-        .toLowerCase()
-        .replace(/[^a-z\d]+/gu, '_')
-        .replace(/^_|_$/gu, '');
-      const path = join(dir, `${slug === '' ? stamp : `${stamp}_${slug}`}.ts`);
-      await mkdir(dir, { recursive: true });
-      await writeFile(path, template, { flag: 'wx' });
+      const path = await writeMigrationFile(dir, name, template);
       return { created: true, path };
     },
     async syncSchema({ dryRun }): Promise<MongoCollectionSyncReport[]> {
