@@ -301,13 +301,23 @@ export async function runBackfill<Item, Change>(
     return saving;
   };
 
+  // A lane reads its next page while it writes the current one: the engine's read latency hides
+  // behind the writes. The position only moves once a page's writes are done.
+  // A function: the signal may abort while a lane awaits.
+  const stopped = (): boolean => signal?.aborted === true;
+  const readAfter = async (index: number, position: unknown): Promise<BackfillPage<Item>> => {
+    await limiter.take(batchSize, signal);
+    return attempt(() => source.read(index, position, batchSize));
+  };
   const runLane = async (index: number): Promise<void> => {
     const lane = lanes[index];
-    if (lane === undefined) return;
-    while (!lane.done) {
-      if (signal?.aborted === true) return;
-      await limiter.take(batchSize, signal);
-      const page = await attempt(() => source.read(index, lane.position, batchSize));
+    if (lane === undefined || lane.done || stopped()) return;
+    let pending = readAfter(index, lane.position);
+    for (;;) {
+      const page = await pending;
+      const ahead = page.next === undefined || stopped() ? undefined : readAfter(index, page.next);
+      // Settled later, or never when the lane stops first: never an unhandled rejection.
+      ahead?.catch(noop);
       const changes: { item: Item; change: Change }[] = [];
       for (const item of page.items) {
         // A synchronous transform is not awaited: an await per item is a measurable share of a page.
@@ -320,17 +330,19 @@ export async function runBackfill<Item, Change>(
       if (changes.length > 0) {
         if (dryRun) counts.changed += changes.length;
         else {
-          const result = await attempt(() => source.write(changes));
-          counts.changed += result.changed;
-          counts.skipped += result.skipped;
-          counts.failed += result.failures.length;
-          for (const f of result.failures) if (failures.length < MAX_FAILURES) failures.push(f);
+          const written = await attempt(() => source.write(changes));
+          counts.changed += written.changed;
+          counts.skipped += written.skipped;
+          counts.failed += written.failures.length;
+          for (const f of written.failures) if (failures.length < MAX_FAILURES) failures.push(f);
         }
       }
       lane.position = page.next;
       lane.done = page.next === undefined;
       if (performance.now() - lastSave >= saveEveryMs) await save();
       report();
+      if (ahead === undefined || stopped()) return;
+      pending = ahead;
     }
   };
 
@@ -370,6 +382,10 @@ async function claim(
       await sleep(wait, signal);
     }
   }
+}
+
+function noop(): void {
+  // nothing to do
 }
 
 function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {

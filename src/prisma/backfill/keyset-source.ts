@@ -22,7 +22,7 @@ export interface KeysetPlan {
   set: ReadonlyMap<string, string> | undefined;
 }
 
-/** The page last read, column by column (no object per row: a page is on the hot path). */
+/** A page as read, column by column (no object per row: a page is on the hot path). */
 interface Page {
   items: SqlRow[];
   /**
@@ -82,7 +82,8 @@ export function keysetSource(
   session: SqlSession,
   plan: KeysetPlan,
 ): BackfillSource<SqlRow, SqlRow> & { estimateWith(mode: 'count' | 'planner'): Promise<number | undefined> } {
-  let page: Page = { items: [], keys: [], reads: [] };
+  // The pages read and not yet written: the runner reads a lane's next page while it writes one.
+  const recent: Page[] = [];
   const keyList = plan.keys.map((k) => `t.${q(k.name)}`).join(', ');
   const keyTuple = plan.keys.length === 1 ? keyList : `(${keyList})`;
   // Set-based writes evaluate their expressions on the row as it is: nothing to check.
@@ -125,7 +126,7 @@ export function keysetSource(
       `SELECT ${selectList} FROM ${from} WHERE ${position}(${plan.where}) ORDER BY ${keyList} LIMIT $${params.length}`,
       params,
     );
-    page = {
+    const page: Page = {
       // The driver's rows are the items when they hold only the columns asked for.
       items: internalColumns
         ? rows.map((row) => {
@@ -140,6 +141,8 @@ export function keysetSource(
         return rows.map((row) => row[name]);
       }),
     };
+    recent.push(page);
+    if (recent.length > 4) recent.shift();
     const last = rows.length - 1;
     return {
       items: page.items,
@@ -155,7 +158,7 @@ export function keysetSource(
 
   // One UPDATE for rows setting the same columns; returns how many rows it changed. Keys and read
   // values travel typed (the key join uses the index), one array per column through unnest.
-  const update = async (batch: Batch, setColumns: readonly ColumnInfo[]): Promise<number> => {
+  const update = async (page: Page, batch: Batch, setColumns: readonly ColumnInfo[]): Promise<number> => {
     const { at, changes } = batch;
     // A page's column as the rows of the batch: the page's own array when the batch is the page.
     const whole = at.length === page.items.length && at.every((a, r) => a === r);
@@ -226,7 +229,7 @@ export function keysetSource(
 
   // The page index of each item: the runner hands back the page's items in order, so a pointer
   // walks them; an item out of order is looked up, one not of this page refused.
-  const indexesOf = (changes: readonly { item: SqlRow }[]): number[] => {
+  const indexesOf = (page: Page, changes: readonly { item: SqlRow }[]): number[] => {
     const { items } = page;
     let next = 0;
     return changes.map(({ item }) => {
@@ -242,7 +245,13 @@ export function keysetSource(
   const write = async (changes: { item: SqlRow; change: SqlRow }[]): Promise<BackfillWriteResult> => {
     const out: BackfillWriteResult = { changed: 0, skipped: 0, failures: [] };
     const groups = new Map<string, { columns: ColumnInfo[]; batch: Batch }>();
-    const indexes = indexesOf(changes);
+    const first = changes[0]?.item;
+    const page = recent.find((p) => p.items[0] === first || (first !== undefined && p.items.includes(first)));
+    if (page === undefined) {
+      if (changes.length === 0) return out;
+      throw invalid('backfill.item', 'the transform must be given rows read by this backfill');
+    }
+    const indexes = indexesOf(page, changes);
     // Changes setting the same columns (usually all of them) share a group: the names are sorted
     // and joined only when they differ from the previous change's.
     let previous: string[] = [];
@@ -284,7 +293,7 @@ export function keysetSource(
       const size = batch.at.length;
       for (let i = 0; i < size; i += perStatement) {
         const chunk = size <= perStatement ? batch : sliceOf(batch, i, i + perStatement);
-        await writeIsolating(chunk, columns, out);
+        await writeIsolating(page, chunk, columns, out);
       }
     }
     return out;
@@ -293,28 +302,29 @@ export function keysetSource(
   // A row the database refuses (a check, a type) fails alone: a refused chunk is split in halves
   // until the refused rows are isolated and reported; the others are written.
   const writeIsolating = async (
+    page: Page,
     chunk: Batch,
     columns: readonly ColumnInfo[],
     out: BackfillWriteResult,
   ): Promise<void> => {
     const size = chunk.at.length;
     try {
-      const changed = await update(chunk, columns);
+      const changed = await update(page, chunk, columns);
       out.changed += changed;
       out.skipped += size - changed;
     } catch (err) {
       if (isTransient(err)) throw err;
       if (size === 1) {
-        out.failures.push({ key: keyOf(chunk.at[0]), reason: messageOf(err) });
+        out.failures.push({ key: keyOf(page, chunk.at[0]), reason: messageOf(err) });
         return;
       }
       const half = Math.ceil(size / 2);
-      await writeIsolating(sliceOf(chunk, 0, half), columns, out);
-      await writeIsolating(sliceOf(chunk, half), columns, out);
+      await writeIsolating(page, sliceOf(chunk, 0, half), columns, out);
+      await writeIsolating(page, sliceOf(chunk, half), columns, out);
     }
   };
 
-  const keyOf = (at: number | undefined): string =>
+  const keyOf = (page: Page, at: number | undefined): string =>
     at === undefined ? '?' : page.keys.map((column) => String(column[at])).join(',');
 
   const estimateWith = async (mode: 'count' | 'planner'): Promise<number | undefined> => {
