@@ -70,7 +70,6 @@ export { backfill } from './backfill.js';
 export type { BackfillChange, DynamoBackfillOptions } from './backfill.js';
 export { syncTable } from './sync-table.js';
 export type { SyncTableOptions, TableSyncReport } from './sync-table.js';
-export { diffTable } from './table-diff.js';
-export type { TableDrift, TableDriftKind, TablePlan } from './table-diff.js';
+export type { TableDrift, TableDriftKind } from './table-diff.js';
 export { dynamoTarget } from './migration-target.js';
 export type { DynamoTargetOptions } from './migration-target.js';
