@@ -76,4 +76,10 @@ export type {
 export type { ModuleImporter } from './migration-files.js';
 export type { BackfillProgress, BackfillReport, BackfillRunOptions } from './backfill.js';
 export { defineConfig } from './config.js';
-export type { BackfillJob, BackfillJobRun, CreatedMigration, DbkitConfig, MigrationTarget } from './config.js';
+export type {
+  BackfillJob,
+  BackfillJobRun,
+  CreatedMigration,
+  DbkitConfig,
+  MigrationTarget,
+} from './config.js';
