@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
+import ts from 'typescript';
 
 const root = new URL('..', import.meta.url).pathname;
 const problems = [];
@@ -16,15 +17,11 @@ function files(dir) {
   });
 }
 
+// The module specifiers a file imports, as TypeScript's own pre-processor finds them: strings and
+// template literals that merely contain `import ... from` (a migration file template) do not count.
 function importsOf(path) {
-  const text = readFileSync(path, 'utf8')
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/^\s*\/\/.*$/gm, '');
-  return [
-    ...text.matchAll(
-      /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
-    ),
-  ].map((m) => m[1] ?? m[2]);
+  const info = ts.preProcessFile(readFileSync(path, 'utf8'), true, true);
+  return info.importedFiles.map((f) => f.fileName);
 }
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
