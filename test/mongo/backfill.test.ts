@@ -10,7 +10,10 @@ import { backfill, defineCollection, mongoRepository, ObjectId, op } from '../..
 import { mongoCheckpointStore } from '../../src/mongo/backfill-checkpoint.js';
 import { mongoSuite } from './support.js';
 
-const ALL = Number(process.env['DBKIT_BACKFILL_N'] ?? 5_000);
+// The stand-ins are slow at conditional updates (mongo-java-server's cost grows with the collection,
+// FerretDB v1 manages ~60 a second): the suite uses fewer documents; DBKIT_BACKFILL_N sets it for a
+// dedicated run (100,000 on a real MongoDB).
+const ALL = Number(process.env['DBKIT_BACKFILL_N'] ?? 2_000);
 
 const Users = defineCollection({
   name: 'users',
@@ -60,8 +63,7 @@ mongoSuite('backfill', (env) => {
   });
 
   it('resumes after SIGKILL: every document is transformed exactly once and the checkpoint is removed', async () => {
-    // FerretDB v1 applies some 60 conditional updates a second here: it gets a smaller collection.
-    const N = env().engine === 'ferretdb' ? Math.min(ALL, 1_000) : ALL;
+    const N = env().engine === 'ferretdb' ? Math.min(ALL, 400) : ALL;
     await seed(items(), N);
     const child = spawn(
       process.execPath,
@@ -107,11 +109,7 @@ mongoSuite('backfill', (env) => {
     expect(pendingAtKill).toBeGreaterThan(0);
     expect(pendingAtKill).toBeLessThan(N);
 
-    // A second run while the killed runner's lease (500 ms) is fresh is refused; after it, it resumes.
-    await expect(
-      backfill({ connection: env().mongo, collection: 'items' }, lower('resume', { leaseMs: 60_000 })),
-    ).rejects.toMatchObject({ code: 'backfill.running' });
-    await sleep(600);
+    // The next run waits for the killed runner's lease (500 ms) to lapse, then resumes.
     const report = await backfill(
       { connection: env().mongo, collection: 'items' },
       lower('resume', { leaseMs: 500, batchSize: 250 }),
