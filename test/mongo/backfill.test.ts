@@ -1,5 +1,4 @@
 // backfill on real engines: resume after SIGKILL with every document done once, no lost concurrent write, dry run, checkpoints.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -8,6 +7,7 @@ import type { Collection, Document } from 'mongodb';
 import { ConflictError, ValidationError } from '../../src/core/internal.js';
 import { backfill, defineCollection, mongoRepository, ObjectId, op } from '../../src/mongo/index.js';
 import { mongoCheckpointStore } from '../../src/mongo/backfill-checkpoint.js';
+import { killAt } from '../helpers/kill-at.js';
 import { mongoSuite } from './support.js';
 
 // The stand-ins are slow at conditional updates (mongo-java-server's cost grows with the collection,
@@ -65,46 +65,17 @@ mongoSuite('backfill', (env) => {
   it('resumes after SIGKILL: every document is transformed exactly once and the checkpoint is removed', async () => {
     const N = env().engine === 'ferretdb' ? Math.min(ALL, 400) : ALL;
     await seed(items(), N);
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=dbkit-source',
-        '--import',
-        'tsx',
-        fileURLToPath(new URL('./fixtures/backfill-child.ts', import.meta.url)),
-        env().url,
-        env().mongo.db.databaseName,
-        'resume',
-        '100',
-        String(Math.max(1_000, N / 2)),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Kill the child with SIGKILL once its checkpoint shows about half.
+    await killAt(
+      fileURLToPath(new URL('./fixtures/backfill-child.ts', import.meta.url)),
+      [env().url, env().mongo.db.databaseName, 'resume', '100', String(Math.max(1_000, N / 2))],
+      async () => {
+        const doc = await checkpoints().findOne({ _id: 'resume' } as Document);
+        const text = doc?.checkpoint as string | undefined;
+        return text === undefined ? 0 : ((BSON.EJSON.parse(text) as { scanned?: number }).scanned ?? 0);
+      },
+      N / 2,
     );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      child.on('exit', (code, signal) => {
-        resolve(signal ?? code);
-      }),
-    );
-    // Watch the checkpoint document and kill the child at about half.
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (Date.now() > deadline) throw new Error(`the child never reached half: ${stderr}`);
-      if (child.exitCode !== null) throw new Error(`the child ended early: ${stderr}`);
-      const doc = await checkpoints().findOne({ _id: 'resume' } as Document);
-      const text = doc?.checkpoint as string | undefined;
-      const scanned =
-        text === undefined ? 0 : ((BSON.EJSON.parse(text) as { scanned?: number }).scanned ?? 0);
-      if (scanned >= N / 2) {
-        child.kill('SIGKILL');
-        break;
-      }
-      await sleep(20);
-    }
-    expect(await exited).toBe('SIGKILL');
     const pendingAtKill = await items().countDocuments({ emailLower: { $exists: false } });
     expect(pendingAtKill).toBeGreaterThan(0);
     expect(pendingAtKill).toBeLessThan(N);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isDbkitError } from '../../src/core/internal.js';
 import { backfill, sqlSource } from '../../src/prisma/index.js';
 import type { SqlBackfillOptions } from '../../src/prisma/index.js';
+import { killAt } from '../helpers/kill-at.js';
 import { describeEngine } from '../helpers/engines.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
@@ -78,45 +78,19 @@ describeEngine('postgres', (serverUrl) => {
     it(
       'resumes after SIGKILL: every row is transformed exactly once and the checkpoint is removed',
       async () => {
-        const child = spawn(
-          process.execPath,
-          [
-            '--conditions=dbkit-source',
-            '--import',
-            'tsx',
-            fileURLToPath(new URL('./fixtures/backfill-child.ts', import.meta.url)),
-            database.url,
-            'resume',
-            '100',
-            String(Math.max(1_000, N / 2)),
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
+        // Kill the child with SIGKILL once its checkpoint row shows about half.
+        await killAt(
+          fileURLToPath(new URL('./fixtures/backfill-child.ts', import.meta.url)),
+          [database.url, 'resume', '100', String(Math.max(1_000, N / 2))],
+          async () => {
+            const rows = await query(`SELECT checkpoint FROM _dbkit_backfills WHERE name = 'resume'`).catch(
+              () => [],
+            );
+            return (rows[0]?.['checkpoint'] as { scanned?: number } | null)?.scanned ?? 0;
+          },
+          N / 2,
+          60_000,
         );
-        let stderr = '';
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-        });
-        const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-          child.on('exit', (code, signal) => {
-            resolve(signal ?? code);
-          }),
-        );
-        // Watch the checkpoint row and kill the child at about half.
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          if (Date.now() > deadline) throw new Error(`the child never reached half: ${stderr}`);
-          if (child.exitCode !== null) throw new Error(`the child ended early: ${stderr}`);
-          const rows = await query(`SELECT checkpoint FROM _dbkit_backfills WHERE name = 'resume'`).catch(
-            () => [],
-          );
-          const scanned = (rows[0]?.['checkpoint'] as { scanned?: number } | null)?.scanned ?? 0;
-          if (scanned >= N / 2) {
-            child.kill('SIGKILL');
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        expect(await exited).toBe('SIGKILL');
         const half = await counts(query);
         expect(half.pending).toBeGreaterThan(0);
         expect(half.pending).toBeLessThan(N);
