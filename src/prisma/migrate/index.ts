@@ -1,7 +1,7 @@
 // Migrations without the Prisma CLI: apply Prisma-layout migrations, report their status, create the next one with Prisma's Wasm schema engine, check for drift.
 export { applyMigrations, PRISMA_MIGRATE_LOCK_KEY } from './apply-migrations.js';
 export type { ApplyMigrationsOptions, ApplyMigrationsResult } from './apply-migrations.js';
-export { readMigrations, migrationChecksum } from './migration-files.js';
+export { readMigrations } from './migration-files.js';
 export type { MigrationFile } from './migration-files.js';
 export { sqlSource } from './sql-session.js';
 export type { SqlSession, SqlSessionSource, PgPoolLike, PgQueryable, PgliteLike } from './sql-session.js';

@@ -1,6 +1,6 @@
 // Reads migration folders in Prisma's layout: <dir>/<timestamp>_<name>/migration.sql, in name order.
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { migrationChecksumOf } from '../../core/internal.js';
 import { join } from 'node:path';
 
 /** One migration folder as found on disk. */
@@ -10,18 +10,6 @@ export interface MigrationFile {
   sql: string;
   /** Hex SHA-256 of the file's bytes, as Prisma records it in `_prisma_migrations.checksum`. */
   checksum: string;
-}
-
-/**
- * Hex SHA-256 of a migration file, the checksum `prisma migrate deploy` records.
- *
- * @example
- * ```ts
- * migrationChecksum(await readFile('prisma/migrations/20261123_init/migration.sql'))
- * ```
- */
-export function migrationChecksum(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function hexUnpadded(checksum: string): string {
@@ -36,13 +24,13 @@ function hexUnpadded(checksum: string): string {
  *
  * @example
  * ```ts
- * migrationChecksumMatches('SELECT 1;\r\n', migrationChecksum('SELECT 1;\n')) // true
+ * migrationChecksumMatches('SELECT 1;\r\n', migrationChecksumOf('SELECT 1;\n')) // true
  * ```
  */
 export function migrationChecksumMatches(script: string, checksum: string): boolean {
   const variants = [script, script.replaceAll('\r\n', '\n'), script.replaceAll('\n', '\r\n')];
   return variants.some((variant) => {
-    const hex = migrationChecksum(variant);
+    const hex = migrationChecksumOf(variant);
     return checksum.length !== 0 && checksum.length !== 64 ? hexUnpadded(hex) === checksum : hex === checksum;
   });
 }
@@ -71,7 +59,7 @@ export async function readMigrations(dir: string): Promise<MigrationFile[]> {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    out.push({ name, sql: bytes.toString('utf8'), checksum: migrationChecksum(bytes) });
+    out.push({ name, sql: bytes.toString('utf8'), checksum: migrationChecksumOf(bytes) });
   }
   return out;
 }

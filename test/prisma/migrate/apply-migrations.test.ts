@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDbkitError } from '../../../src/core/internal.js';
+import { isDbkitError, migrationChecksumOf } from '../../../src/core/internal.js';
 import {
   PRISMA_MIGRATE_LOCK_KEY,
   applyMigrations,
-  migrationChecksum,
   readMigrations,
   sqlSource,
 } from '../../../src/prisma/migrate/index.js';
@@ -80,7 +79,7 @@ function sharedBehaviour(
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({
       migration_name: '20260101000000_create_widgets',
-      checksum: migrationChecksum(file),
+      checksum: migrationChecksumOf(file),
       applied_steps_count: 1,
       rolled_back_at: null,
       logs: null,
@@ -150,7 +149,11 @@ function sharedBehaviour(
     )) as Record<string, unknown>[];
     const file = await readFile(join(dir, '20260103000000_concurrently', 'migration.sql'));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ applied_steps_count: 1, logs: null, checksum: migrationChecksum(file) });
+    expect(rows[0]).toMatchObject({
+      applied_steps_count: 1,
+      logs: null,
+      checksum: migrationChecksumOf(file),
+    });
     expect(rows[0]?.finished_at).not.toBeNull();
   });
 
@@ -190,7 +193,7 @@ function sharedBehaviour(
     const rows = (await db.query(
       `SELECT checksum FROM "_prisma_migrations" WHERE migration_name = '20260103000000_bom_crlf'`,
     )) as { checksum: string }[];
-    expect(rows[0]?.checksum).toBe(migrationChecksum(bytes));
+    expect(rows[0]?.checksum).toBe(migrationChecksumOf(bytes));
     // The same file checked out with LF endings is not "changed" (Prisma compares line-ending agnostic).
     await writeFile(
       join(dir, '20260103000000_bom_crlf', 'migration.sql'),

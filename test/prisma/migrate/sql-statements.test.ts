@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { migrationChecksumOf } from '../../../src/core/internal.js';
 import {
-  migrationChecksum,
   migrationChecksumMatches,
   mustRunOutsideTransaction,
   splitSqlStatements,
@@ -75,15 +75,15 @@ describe('transactionPlan', () => {
 });
 
 // Vectors from prisma-engines schema-engine/connectors/schema-connector/src/checksum.rs (tests module).
-describe('migrationChecksum / migrationChecksumMatches, as Prisma computes and compares them', () => {
+describe('migrationChecksumOf / migrationChecksumMatches, as Prisma computes and compares them', () => {
   it('is the zero-padded hex SHA-256 of the script bytes', () => {
-    expect(migrationChecksum('hello')).toBe(
+    expect(migrationChecksumOf('hello')).toBe(
       '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
     );
     const crlf = Buffer.from('ALTER TABLE "W" ADD COLUMN "a" TEXT;\r\n-- café\r\n', 'utf8');
-    expect(migrationChecksum(crlf)).toBe(migrationChecksum(crlf.toString('utf8')));
-    expect(migrationChecksum(crlf)).not.toBe(
-      migrationChecksum(crlf.toString('utf8').replaceAll('\r\n', '\n')),
+    expect(migrationChecksumOf(crlf)).toBe(migrationChecksumOf(crlf.toString('utf8')));
+    expect(migrationChecksumOf(crlf)).not.toBe(
+      migrationChecksumOf(crlf.toString('utf8').replaceAll('\r\n', '\n')),
     );
   });
 
@@ -95,18 +95,18 @@ describe('migrationChecksum / migrationChecksumMatches, as Prisma computes and c
     for (const group of groups) {
       for (const script of group) {
         for (const other of group)
-          expect(migrationChecksumMatches(script, migrationChecksum(other))).toBe(true);
+          expect(migrationChecksumMatches(script, migrationChecksumOf(other))).toBe(true);
       }
     }
   });
 
   it('refuses any other change', () => {
-    expect(migrationChecksumMatches('abc', migrationChecksum('abcd'))).toBe(false);
-    expect(migrationChecksumMatches('abc\n', migrationChecksum('abc'))).toBe(false);
+    expect(migrationChecksumMatches('abc', migrationChecksumOf('abcd'))).toBe(false);
+    expect(migrationChecksumMatches('abc\n', migrationChecksumOf('abc'))).toBe(false);
   });
 
   it('accepts the unpadded checksums old Prisma versions recorded', () => {
-    const padded = migrationChecksum('hello');
+    const padded = migrationChecksumOf('hello');
     const unpadded = padded.replace(/../g, (b) => b.replace(/^0/, ''));
     expect(unpadded.length).toBeLessThan(64);
     expect(migrationChecksumMatches('hello', unpadded)).toBe(true);
