@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,8 @@ async function errorOf(promise: Promise<unknown>): Promise<unknown> {
 /** The behaviours both PGlite and PostgreSQL must show. */
 function sharedBehaviour(
   open: () => Promise<{ source: SqlSessionSource; query: (sql: string) => Promise<unknown[]> }>,
+  /** Why this engine cannot build an index CONCURRENTLY, if it cannot. */
+  noConcurrentIndex?: string,
 ): void {
   let dir: string;
   let db: Awaited<ReturnType<typeof open>>;
@@ -131,7 +134,8 @@ function sharedBehaviour(
     expect(isDbkitError(again, 'migration.previouslyFailed')).toBe(true);
   });
 
-  it('applies a migration that mixes statements with CREATE INDEX CONCURRENTLY, outside a transaction', async () => {
+  it('applies a migration that mixes statements with CREATE INDEX CONCURRENTLY, outside a transaction', async (ctx) => {
+    if (noConcurrentIndex !== undefined) ctx.skip(noConcurrentIndex);
     await mkdir(join(dir, '20260103000000_concurrently'));
     await writeFile(
       join(dir, '20260103000000_concurrently', 'migration.sql'),
@@ -210,17 +214,29 @@ function sharedBehaviour(
   });
 }
 
+// The installed PGlite (the peer-version runs install the lowest and highest its range allows).
+const pgliteVersion = (
+  JSON.parse(
+    readFileSync(new URL('../../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'),
+  ) as { version: string }
+).version;
+
 describe('[pglite] applyMigrations', () => {
   const instances: PGlite[] = [];
   afterAll(async () => {
     await Promise.all(instances.map((i) => i.close()));
   });
-  sharedBehaviour(async () => {
-    const pglite = new PGlite();
-    instances.push(pglite);
-    await pglite.waitReady;
-    return { source: sqlSource(pglite), query: async (sql) => (await pglite.query(sql)).rows };
-  });
+  sharedBehaviour(
+    async () => {
+      const pglite = new PGlite();
+      instances.push(pglite);
+      await pglite.waitReady;
+      return { source: sqlSource(pglite), query: async (sql) => (await pglite.query(sql)).rows };
+    },
+    pgliteVersion.startsWith('0.3.')
+      ? `PGlite ${pgliteVersion} fails CREATE INDEX CONCURRENTLY ("tuple concurrently updated"); 0.4 builds it`
+      : undefined,
+  );
 });
 
 describeEngine('postgres', (serverUrl) => {
