@@ -1,19 +1,18 @@
 // Backfill checkpoints on DynamoDB: one item per backfill name in a reserved partition of the application table, each change conditional on the owner and its lease.
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, DbkitError } from '../core/internal.js';
+import { ConflictError } from '../core/internal.js';
 import type { BackfillCheckpoint, CheckpointStore } from '../core/internal.js';
 import { dynamoOperations, runDynamo } from './operations.js';
-import { checkpointPartition, reservedEntity, reservedKey } from './reserved-items.js';
+import {
+  checkpointPartition,
+  deleteIfOwner,
+  isConditionFailure,
+  reservedEntity,
+  reservedKey,
+} from './reserved-items.js';
 import type { Runtime } from './runtime.js';
 import type { Table } from './table.js';
-
-function isConditionFailure(err: unknown): boolean {
-  return (
-    err instanceof DbkitError &&
-    (err.kind === 'condition_failed' || err.kind === 'not_found' || err.kind === 'conflict')
-  );
-}
 
 /**
  * @internal Core's `CheckpointStore` on `table`: the checkpoint of backfill `name` is the item
@@ -112,27 +111,7 @@ export function dynamoCheckpoints(runtime: Runtime, table: Table): CheckpointSto
       }
     },
     async clear(name, owner) {
-      try {
-        await runDynamo(
-          runtime,
-          dynamoOperations.delete,
-          table.name,
-          (signal) =>
-            send.send(
-              new DeleteCommand({
-                TableName: table.name,
-                Key: key(name),
-                ConditionExpression: '#owner = :me',
-                ExpressionAttributeNames: { '#owner': 'owner' },
-                ExpressionAttributeValues: { ':me': owner },
-              }),
-              signal === undefined ? {} : { abortSignal: signal },
-            ),
-          call,
-        );
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
-      }
+      await deleteIfOwner(runtime, table, key(name), owner, call);
     },
   };
 }

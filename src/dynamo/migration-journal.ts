@@ -1,20 +1,18 @@
 // The migration journal on DynamoDB: one item per migration and a lease lock item, in a reserved partition of the application table, each change a conditional write.
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DbkitError } from '../core/internal.js';
 import type { JournalRecord, MigrationJournal } from '../core/internal.js';
 import { dynamoOperations, runDynamo } from './operations.js';
-import { journalPartition, reservedEntity, reservedKey } from './reserved-items.js';
+import {
+  deleteIfOwner,
+  isConditionFailure,
+  journalPartition,
+  reservedEntity,
+  reservedKey,
+} from './reserved-items.js';
 import type { Runtime } from './runtime.js';
 import type { Table } from './table.js';
 
 const lockSort = '#lock';
-
-function isConditionFailure(err: unknown): boolean {
-  return (
-    err instanceof DbkitError &&
-    (err.kind === 'condition_failed' || err.kind === 'not_found' || err.kind === 'conflict')
-  );
-}
 
 /**
  * @internal Core's `MigrationJournal` on `table`: records under partition `_dbkit#migrations` (sort
@@ -124,22 +122,7 @@ export function dynamoJournal(runtime: Runtime, table: Table): MigrationJournal 
     tryLock: (owner, leaseMs) => lockPut(owner, leaseMs, false),
     renewLock: (owner, leaseMs) => lockPut(owner, leaseMs, true),
     async unlock(owner) {
-      try {
-        await runDynamo(runtime, dynamoOperations.delete, table.name, (signal) =>
-          send.send(
-            new DeleteCommand({
-              TableName: table.name,
-              Key: key(lockSort),
-              ConditionExpression: '#owner = :me',
-              ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: { ':me': owner },
-            }),
-            signal === undefined ? {} : { abortSignal: signal },
-          ),
-        );
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
-      }
+      await deleteIfOwner(runtime, table, key(lockSort), owner);
     },
     async start(record) {
       await runDynamo(

@@ -1,5 +1,9 @@
 // Where dbkit keeps its own items in an application table (migration journal, backfill checkpoints): a reserved partition key prefix and entity value.
-import { UnsupportedError } from '../core/internal.js';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DbkitError, UnsupportedError } from '../core/internal.js';
+import type { CallOptions } from '../core/internal.js';
+import { dynamoOperations, runDynamo } from './operations.js';
+import type { Runtime } from './runtime.js';
 import type { Table } from './table.js';
 
 /** @internal Partition keys dbkit reserves in an application table; no entity key may start with it. */
@@ -31,4 +35,51 @@ export function reservedKey(table: Table, partition: string, sort: string): Reco
     );
   }
   return { [table.partitionKey]: partition, [table.sortKey]: sort };
+}
+
+/** @internal True when a conditional write on one of dbkit's items found its condition false. */
+export function isConditionFailure(err: unknown): boolean {
+  return (
+    err instanceof DbkitError &&
+    (err.kind === 'condition_failed' || err.kind === 'not_found' || err.kind === 'conflict')
+  );
+}
+
+/**
+ * @internal Deletes dbkit's item at `key` if `owner` still holds it (a lock, a checkpoint); an item
+ * another owner holds, or that is gone, is left alone.
+ *
+ * @example
+ * ```ts
+ * await deleteIfOwner(runtime, app, reservedKey(app, journalPartition, '#lock'), owner)
+ * ```
+ */
+export async function deleteIfOwner(
+  runtime: Runtime,
+  table: Table,
+  key: Record<string, string>,
+  owner: string,
+  call: CallOptions = {},
+): Promise<void> {
+  try {
+    await runDynamo(
+      runtime,
+      dynamoOperations.delete,
+      table.name,
+      (signal) =>
+        runtime.document.send(
+          new DeleteCommand({
+            TableName: table.name,
+            Key: key,
+            ConditionExpression: '#owner = :me',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':me': owner },
+          }),
+          signal === undefined ? {} : { abortSignal: signal },
+        ),
+      call,
+    );
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
 }
